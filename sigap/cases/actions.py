@@ -1,0 +1,410 @@
+"""Workflow actions: every SOP transition, shared by the web UI, admin, API and workers.
+
+Each action locks its complaint, checks who may do it and from which status, does its
+writes in one transaction, stamps the step clocks and writes an Event. Views validate
+input; actions do the change.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sigap.agencies.models import Agency, Category, Kelurahan
+from sigap.cases.models import OPEN_STATUSES, Answer, Attachment, Complaint, Event, Message, Status, Step
+from sigap.lib import tracking
+from sigap.people.models import Role
+from sigap.sop.models import SopVersion
+
+P, R, L = Role.PROCESSOR, Role.REVIEWER, Role.LIAISON
+
+# Who may do what (administrators may do everything), and from which statuses.
+RULES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "receive": ((P,), ()),
+    "confirm": ((P,), (Status.NEW,)),
+    "register": ((P,), (Status.RECEIVED,)),
+    "forward": ((P, R), (Status.REGISTERED, Status.FORWARDED)),
+    "answer": ((L, R), (Status.FORWARDED,)),
+    "approve": ((R,), (Status.ANSWERED,)),
+    "return": ((R,), (Status.ANSWERED,)),
+    "post": ((P,), (Status.APPROVED,)),
+    "close": ((P, R), (*OPEN_STATUSES, Status.POSTED)),
+    "reopen": ((P, R), (Status.POSTED, Status.CLOSED)),
+    "merge": ((P, R), tuple(OPEN_STATUSES)),
+    "flags": ((P, R), (*OPEN_STATUSES, Status.POSTED, Status.CLOSED)),
+    "recap": ((P, R), ()),
+    "archive": ((P, R), ()),
+}
+
+
+class ActionError(Exception):
+    """The action cannot be done now; the message is for the person who tried."""
+
+
+def _permitted(user, action: str, complaint: Complaint | None = None) -> bool:
+    roles = RULES[action][0]
+    if not user.is_authenticated or not user.has_role(*roles):
+        return False
+    # A liaison acts only on its own agency's complaints.
+    return not (
+        complaint is not None
+        and user.role == Role.LIAISON
+        and not user.is_admin
+        and complaint.agency_id != user.agency_id
+    )
+
+
+def may(user, action: str, complaint: Complaint | None = None) -> bool:
+    statuses = RULES[action][1]
+    if not _permitted(user, action, complaint):
+        return False
+    return complaint is None or not statuses or complaint.status in statuses
+
+
+def allowed_actions(user, complaint: Complaint) -> list[str]:
+    return [name for name in RULES if RULES[name][1] and may(user, name, complaint)]
+
+
+def _check(user, action: str, complaint: Complaint | None = None) -> None:
+    """Permission first, state second: another agency's liaison gets 403, not a state message."""
+    if user is not None and not _permitted(user, action, complaint):
+        raise PermissionDenied
+    statuses = RULES[action][1]
+    if complaint is not None and statuses and complaint.status not in statuses:
+        raise ActionError(
+            _("This cannot be done while the complaint is “%(status)s”.") % {"status": complaint.get_status_display()}
+        )
+
+
+def _locked(complaint: Complaint) -> Complaint:
+    return Complaint.objects.select_for_update().get(pk=complaint.pk)
+
+
+def _event(kind: str, *, by=None, complaint=None, recap=None, at=None, **data) -> Event:
+    return Event.objects.create(
+        kind=kind,
+        actor=by,
+        actor_name=by.get_username() if by else "sigap",
+        complaint=complaint,
+        recap=recap,
+        at=at or timezone.now(),
+        data=data,
+    )
+
+
+def start_step(*, number: int, started_at: datetime, complaint=None, recap=None, round: int = 1) -> Step:
+    sop = (complaint or recap).sop
+    sop_step = sop.step(number)
+    return Step.objects.create(
+        complaint=complaint,
+        recap=recap,
+        sop_step=sop_step,
+        number=number,
+        round=round,
+        role=sop_step.role,
+        started_at=started_at,
+        due_at=sop_step.due_from(started_at),
+    )
+
+
+def complete_step(step: Step, *, by=None, at: datetime | None = None, outcome: str = "") -> Step:
+    step.completed_at = at or timezone.now()
+    step.completed_by = by
+    step.outcome = outcome[:300]
+    step.on_time = step.completed_at <= step.due_at
+    step.save(update_fields=["completed_at", "completed_by", "outcome", "on_time"])
+    return step
+
+
+def _open_step(complaint: Complaint, number: int) -> Step:
+    step = complaint.steps.filter(number=number, completed_at=None).order_by("-round").first()
+    if step is None:
+        raise ActionError(_("Step %(n)s is not open for this complaint.") % {"n": number})
+    return step
+
+
+def issue_tracking_number(complaint: Complaint) -> str:
+    """Give the complaint its nomor lacak; retried on the (astronomically rare) collision."""
+    if complaint.tracking_number:
+        return complaint.tracking_number
+    for _attempt in range(5):
+        number = tracking.generate(settings.SIGAP_TRACKING_PREFIX)
+        try:
+            with transaction.atomic():
+                Complaint.objects.filter(pk=complaint.pk, tracking_number=None).update(tracking_number=number)
+        except IntegrityError:
+            continue
+        complaint.tracking_number = number
+        return number
+    raise RuntimeError("could not issue a unique tracking number")
+
+
+# Step 2 ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def complaint_receive(
+    *,
+    by,
+    platform: str,
+    text: str,
+    posted_at: datetime,
+    permalink: str = "",
+    handle: str = "",
+    name: str = "",
+    complainant_id: str = "",
+    contact: str = "",
+    account=None,
+    category: Category | None = None,
+    agency: Agency | None = None,
+    kelurahan: Kelurahan | None = None,
+    confidential: bool = False,
+    anonymous: bool = False,
+    uploads: Iterable = (),
+    links: Iterable[str] = (),
+    raw: dict | None = None,
+) -> Complaint:
+    """Enter a complaint from the Form Aduan Media Sosial: SOP step 2 done, step 3 begins."""
+    _check(by, "receive")
+    now = timezone.now()
+    complaint = Complaint.objects.create(
+        sop=SopVersion.current(),
+        status=Status.RECEIVED,
+        platform=platform,
+        account=account,
+        complainant_id=complainant_id,
+        complainant_handle=handle,
+        complainant_name=name,
+        contact=contact,
+        text=text,
+        permalink=permalink,
+        posted_at=posted_at,
+        received_at=now,
+        category=category,
+        agency=agency or (category.usual_agency if category else None),
+        kelurahan=kelurahan,
+        confidential=confidential,
+        anonymous=anonymous,
+        created_by=by,
+    )
+    message = Message.objects.create(
+        complaint=complaint,
+        platform=platform,
+        account=account,
+        author_id=complainant_id,
+        author_handle=handle,
+        author_name=name,
+        text=text,
+        permalink=permalink,
+        posted_at=posted_at,
+        received_at=now,
+        raw=raw or {},
+    )
+    for url in links:
+        Attachment.objects.create(complaint=complaint, message=message, url=url, name=url[-200:])
+    for upload in uploads:
+        _attach_upload(complaint, message, upload)
+    issue_tracking_number(complaint)
+    complete_step(start_step(complaint=complaint, number=2, started_at=posted_at), by=by, at=now, outcome=_("received"))
+    start_step(complaint=complaint, number=3, started_at=now)
+    _event("received", by=by, complaint=complaint, platform=platform, permalink=permalink, via="form")
+    return complaint
+
+
+def _attach_upload(complaint: Complaint, message: Message, upload) -> Attachment:
+    attachment = Attachment(
+        complaint=complaint,
+        message=message,
+        name=upload.name[:200],
+        content_type=upload.content_type,
+        size=upload.size,
+        sha256=upload.sha256,
+    )
+    upload.file.seek(0)
+    attachment.file.save(upload.sha256, upload.file, save=False)
+    attachment.save()
+    return attachment
+
+
+# Step 3 ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def complaint_register(*, complaint: Complaint, by, ack_via: str, ack_link: str = "", note: str = "") -> Complaint:
+    """The tracking number is in the system and the complainant has been told it: step 3 done."""
+    complaint = _locked(complaint)
+    _check(by, "register", complaint)
+    number = issue_tracking_number(complaint)
+    now = timezone.now()
+    complete_step(_open_step(complaint, 3), by=by, at=now, outcome=_("acknowledged via %(via)s") % {"via": ack_via})
+    start_step(complaint=complaint, number=4, started_at=now, round=complaint.round)
+    complaint.status = Status.REGISTERED
+    complaint.save(update_fields=["status", "updated_at"])
+    _event("registered", by=by, complaint=complaint, tracking_number=number, ack_via=ack_via, ack_link=ack_link, note=note)
+    return complaint
+
+
+# Step 4 ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def complaint_forward(
+    *, complaint: Complaint, by, agency: Agency, category: Category | None = None, note: str = ""
+) -> Complaint:
+    """Disposisi: send the complaint to the agency that must answer it."""
+    complaint = _locked(complaint)
+    _check(by, "forward", complaint)
+    changes = {"agency": [str(complaint.agency or ""), str(agency)]}
+    complaint.agency = agency
+    if category is not None:
+        changes["category"] = [str(complaint.category or ""), str(category)]
+        complaint.category = category
+    complaint.status = Status.FORWARDED
+    complaint.save(update_fields=["agency", "category", "status", "updated_at"])
+    _event("forwarded", by=by, complaint=complaint, agency=agency.code, note=note, changes=changes)
+    return complaint
+
+
+@transaction.atomic
+def complaint_answer(*, complaint: Complaint, by, text: str) -> Answer:
+    """The agency's answer (tindak lanjut), waiting for the reviewer."""
+    complaint = _locked(complaint)
+    _check(by, "answer", complaint)
+    answer = Answer.objects.create(
+        complaint=complaint, round=complaint.round, agency=complaint.agency, text=text, created_by=by
+    )
+    complaint.status = Status.ANSWERED
+    complaint.save(update_fields=["status", "updated_at"])
+    _event("answered", by=by, complaint=complaint, answer=answer.pk, agency=complaint.agency.code)
+    return answer
+
+
+def _submitted_answer(complaint: Complaint) -> Answer:
+    answer = complaint.answers.filter(round=complaint.round, status=Answer.Status.SUBMITTED).first()
+    if answer is None:
+        raise ActionError(_("There is no answer waiting for review."))
+    return answer
+
+
+@transaction.atomic
+def answer_approve(*, complaint: Complaint, by) -> Complaint:
+    complaint = _locked(complaint)
+    _check(by, "approve", complaint)
+    answer = _submitted_answer(complaint)
+    now = timezone.now()
+    answer.status, answer.reviewed_by, answer.reviewed_at = Answer.Status.APPROVED, by, now
+    answer.save(update_fields=["status", "reviewed_by", "reviewed_at"])
+    complete_step(_open_step(complaint, 4), by=by, at=now, outcome=_("answer approved"))
+    start_step(complaint=complaint, number=5, started_at=now, round=complaint.round)
+    complaint.status = Status.APPROVED
+    complaint.save(update_fields=["status", "updated_at"])
+    _event("approved", by=by, complaint=complaint, answer=answer.pk)
+    return complaint
+
+
+@transaction.atomic
+def answer_return(*, complaint: Complaint, by, reason: str) -> Complaint:
+    complaint = _locked(complaint)
+    _check(by, "return", complaint)
+    answer = _submitted_answer(complaint)
+    answer.status, answer.reviewed_by, answer.reviewed_at = Answer.Status.RETURNED, by, timezone.now()
+    answer.review_reason = reason
+    answer.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_reason"])
+    complaint.status = Status.FORWARDED
+    complaint.save(update_fields=["status", "updated_at"])
+    _event("returned", by=by, complaint=complaint, answer=answer.pk, reason=reason)
+    return complaint
+
+
+# Step 5 ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def complaint_post_answer(*, complaint: Complaint, by, link: str, at: datetime | None = None) -> Complaint:
+    """The approved answer is on the platform the complainant used; the link is the proof."""
+    complaint = _locked(complaint)
+    _check(by, "post", complaint)
+    answer = complaint.answers.filter(round=complaint.round, status=Answer.Status.APPROVED).first()
+    if answer is None:
+        raise ActionError(_("There is no approved answer to post."))
+    now = at or timezone.now()
+    answer.posted_link, answer.posted_at = link, now
+    answer.save(update_fields=["posted_link", "posted_at"])
+    complete_step(_open_step(complaint, 5), by=by, at=now, outcome=_("answer posted"))
+    complaint.status = Status.POSTED
+    complaint.save(update_fields=["status", "updated_at"])
+    _event("posted", by=by, complaint=complaint, link=link)
+    return complaint
+
+
+# Around the steps -----------------------------------------------------------------------
+
+
+def _stop_open_steps(complaint: Complaint, *, by, outcome: str) -> None:
+    for step in complaint.steps.filter(completed_at=None):
+        complete_step(step, by=by, outcome=outcome)
+
+
+@transaction.atomic
+def complaint_close(*, complaint: Complaint, by, reason: str) -> Complaint:
+    complaint = _locked(complaint)
+    _check(by, "close", complaint)
+    _stop_open_steps(complaint, by=by, outcome=_("closed: %(reason)s") % {"reason": reason})
+    complaint.status, complaint.closed_at = Status.CLOSED, timezone.now()
+    complaint.save(update_fields=["status", "closed_at", "updated_at"])
+    _event("closed", by=by, complaint=complaint, reason=reason)
+    return complaint
+
+
+@transaction.atomic
+def complaint_reopen(*, complaint: Complaint, by, reason: str) -> Complaint:
+    """The citizen says it is not fixed: the agency answers again, a new round of steps 4 and 5."""
+    complaint = _locked(complaint)
+    _check(by, "reopen", complaint)
+    complaint.round += 1
+    complaint.status = Status.FORWARDED if complaint.agency_id else Status.REGISTERED
+    complaint.closed_at = None
+    complaint.save(update_fields=["round", "status", "closed_at", "updated_at"])
+    start_step(complaint=complaint, number=4, started_at=timezone.now(), round=complaint.round)
+    _event("reopened", by=by, complaint=complaint, reason=reason, round=complaint.round)
+    return complaint
+
+
+@transaction.atomic
+def complaint_merge(*, complaint: Complaint, into: Complaint, by) -> Complaint:
+    """A duplicate joins the complaint that carries on; its messages are kept where they are."""
+    if complaint.pk == into.pk:
+        raise ActionError(_("A complaint cannot be merged into itself."))
+    complaint = _locked(complaint)
+    _check(by, "merge", complaint)
+    into = Complaint.objects.get(pk=into.pk)
+    if into.status == Status.MERGED:
+        raise ActionError(_("%(number)s was itself merged; merge into the complaint it joined.") % {"number": into})
+    if by is not None and not into.can_view(by):
+        raise PermissionDenied
+    _stop_open_steps(complaint, by=by, outcome=_("merged into %(number)s") % {"number": into})
+    complaint.status, complaint.merged_into, complaint.closed_at = Status.MERGED, into, timezone.now()
+    complaint.save(update_fields=["status", "merged_into", "closed_at", "updated_at"])
+    _event("merged", by=by, complaint=complaint, into=str(into))
+    _event("merged_in", by=by, complaint=into, duplicate=str(complaint))
+    return complaint
+
+
+@transaction.atomic
+def complaint_set_flags(*, complaint: Complaint, by, confidential: bool, anonymous: bool) -> Complaint:
+    complaint = _locked(complaint)
+    _check(by, "flags", complaint)
+    changes = {}
+    if complaint.confidential != confidential:
+        changes["confidential"] = [complaint.confidential, confidential]
+    if complaint.anonymous != anonymous:
+        changes["anonymous"] = [complaint.anonymous, anonymous]
+    if changes:
+        complaint.confidential, complaint.anonymous = confidential, anonymous
+        complaint.save(update_fields=["confidential", "anonymous", "updated_at"])
+        _event("flags", by=by, complaint=complaint, changes=changes)
+    return complaint

@@ -1,0 +1,187 @@
+"""Settings come from the environment (SIGAP_*), with safe local defaults.
+
+`make run` needs none of them: it uses SQLite under ./var and DEBUG on.
+Production sets SIGAP_DATABASE_URL, SIGAP_SECRET_KEY (or SIGAP_SECRET_KEY_FILE)
+and SIGAP_ALLOWED_HOSTS.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.getenv("SIGAP_VAR_DIR", BASE_DIR / "var"))
+
+
+def envbool(name: str, default: str = "False") -> bool:
+    return os.getenv(name, default).strip().lower() in ("1", "true", "yes", "on")
+
+
+def envint(name: str, default: str) -> int:
+    return int(os.getenv(name, default))
+
+
+def envsecret(name: str, default: str = "") -> str:
+    """A secret from NAME, or from the file named by NAME_FILE (systemd credentials, docker secrets)."""
+    path = os.getenv(f"{name}_FILE")
+    if path:
+        return Path(path).read_text().strip()
+    return os.getenv(name, default)
+
+
+def _dev_secret_key() -> str:
+    # Only for DEBUG: a random key kept beside the SQLite file, so sessions survive restarts.
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+DEBUG = envbool("SIGAP_DEBUG")
+# Without a key Django refuses to start a request, with a message naming SECRET_KEY.
+SECRET_KEY = envsecret("SIGAP_SECRET_KEY") or (_dev_secret_key() if DEBUG else "")
+
+ALLOWED_HOSTS = os.getenv("SIGAP_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
+CSRF_TRUSTED_ORIGINS = [o for o in os.getenv("SIGAP_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+SITE_URL = os.getenv("SIGAP_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+PUBLIC_URL = os.getenv("SIGAP_PUBLIC_URL", SITE_URL).rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "sigap.people",
+    "sigap.agencies",
+    "sigap.sop",
+    "sigap.platforms",
+    "sigap.cases",
+    "sigap.recaps",
+    "sigap.triage",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "sigap.urls"
+WSGI_APPLICATION = "sigap.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "sigap" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "sigap.people.context.staff",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.getenv("SIGAP_DATABASE_URL", f"sqlite:///{VAR_DIR / 'sigap.sqlite3'}"),
+        conn_max_age=envint("SIGAP_DB_CONN_MAX_AGE", "0"),
+    )
+}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # WAL lets the web server and the worker read while the other writes;
+    # IMMEDIATE makes a writer take the lock up front instead of failing mid-transaction.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "people.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "id"
+LANGUAGES = [("id", "Bahasa Indonesia"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "sigap" / "locale"]
+USE_I18N = True
+USE_TZ = True  # stored in UTC
+TIME_ZONE = "Asia/Jakarta"  # shown in Western Indonesian Time
+
+STATIC_URL = "static/"
+STATIC_ROOT = Path(os.getenv("SIGAP_STATIC_ROOT", BASE_DIR / "staticfiles"))
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(os.getenv("SIGAP_MEDIA_ROOT", VAR_DIR / "media"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+# Uploads: attachments are checked by content in sigap.cases.attachments.
+SIGAP_MAX_ATTACHMENT_BYTES = envint("SIGAP_MAX_ATTACHMENT_BYTES", str(10 * 1024 * 1024))
+DATA_UPLOAD_MAX_MEMORY_SIZE = envint("SIGAP_MAX_BODY_BYTES", str(2 * 1024 * 1024))
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+EMAIL_BACKEND = os.getenv("SIGAP_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.getenv("SIGAP_EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("SIGAP_EMAIL_PORT", "25")
+EMAIL_HOST_USER = os.getenv("SIGAP_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = envsecret("SIGAP_EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = envbool("SIGAP_EMAIL_USE_TLS")
+DEFAULT_FROM_EMAIL = os.getenv("SIGAP_DEFAULT_FROM_EMAIL", "sigap@localhost")
+
+# The tracking number (nomor lacak) prefix, e.g. SKA-7K3M-9QX4.
+SIGAP_TRACKING_PREFIX = os.getenv("SIGAP_TRACKING_PREFIX", "SKA")
+# Office hours for "working day" standards: weekdays (Mon=0) and local times.
+SIGAP_OFFICE_DAYS = os.getenv("SIGAP_OFFICE_DAYS", "0,1,2,3,4")
+SIGAP_OFFICE_HOURS = os.getenv("SIGAP_OFFICE_HOURS", "07:30-16:00")
+SIGAP_WORKER_SLEEP = float(os.getenv("SIGAP_WORKER_SLEEP", "2"))
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = envbool("SIGAP_SECURE_COOKIES", "False" if DEBUG else "True")
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.getenv("SIGAP_LOG_LEVEL", "INFO")},
+    "loggers": {"django.server": {"level": "WARNING"}},
+}
+
+try:
+    from sigap.local_settings import *  # noqa: F401,F403
+except ImportError:
+    pass
