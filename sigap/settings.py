@@ -166,6 +166,25 @@ SIGAP_OFFICE_DAYS = os.getenv("SIGAP_OFFICE_DAYS", "0,1,2,3,4")
 SIGAP_OFFICE_HOURS = os.getenv("SIGAP_OFFICE_HOURS", "07:30-16:00")
 SIGAP_WORKER_SLEEP = float(os.getenv("SIGAP_WORKER_SLEEP", "2"))
 
+# Platforms (channels). Secrets from the environment or *_FILE; API URLs default to the real
+# platforms and are pointed at `sigap fakeplatform` for demos and tests.
+SIGAP_PLATFORMS = {
+    "meta": {
+        "secret": envsecret("SIGAP_META_APP_SECRET"),
+        "verify_token": envsecret("SIGAP_META_VERIFY_TOKEN"),
+        "api_url": os.getenv("SIGAP_META_GRAPH_URL", ""),
+    },
+    "x": {"secret": envsecret("SIGAP_X_CONSUMER_SECRET"), "api_url": os.getenv("SIGAP_X_API_URL", "")},
+    "tiktok": {"secret": envsecret("SIGAP_TIKTOK_APP_SECRET"), "api_url": os.getenv("SIGAP_TIKTOK_API_URL", "")},
+    "telegram": {
+        "secret": envsecret("SIGAP_TELEGRAM_SECRET_TOKEN"),
+        "api_url": os.getenv("SIGAP_TELEGRAM_API_URL", ""),
+    },
+    "youtube": {"secret": "", "api_url": os.getenv("SIGAP_YOUTUBE_API_URL", "")},
+}
+SIGAP_MAX_WEBHOOK_BYTES = envint("SIGAP_MAX_WEBHOOK_BYTES", str(2 * 1024 * 1024))
+SIGAP_REPLY_LEASE_SECONDS = envint("SIGAP_REPLY_LEASE_SECONDS", "300")
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = envbool("SIGAP_SECURE_COOKIES", "False" if DEBUG else "True")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sigap.agencies.models import Agency, Category, Kelurahan
-from sigap.cases.models import OPEN_STATUSES, Answer, Attachment, Complaint, Event, Message, Status, Step
+from sigap.cases.models import OPEN_STATUSES, Answer, Attachment, Complaint, Event, Message, Reply, Status, Step
 from sigap.lib import tracking
 from sigap.people.models import Role
 from sigap.sop.models import SopVersion
@@ -69,7 +69,7 @@ def allowed_actions(user, complaint: Complaint) -> list[str]:
     return [name for name in RULES if RULES[name][1] and may(user, name, complaint)]
 
 
-def _check(user, action: str, complaint: Complaint | None = None) -> None:
+def check(user, action: str, complaint: Complaint | None = None) -> None:
     """Permission first, state second: another agency's liaison gets 403, not a state message."""
     if user is not None and not _permitted(user, action, complaint):
         raise PermissionDenied
@@ -84,7 +84,7 @@ def _locked(complaint: Complaint) -> Complaint:
     return Complaint.objects.select_for_update().get(pk=complaint.pk)
 
 
-def _event(kind: str, *, by=None, complaint=None, recap=None, at=None, **data) -> Event:
+def record_event(kind: str, *, by=None, complaint=None, recap=None, at=None, **data) -> Event:
     return Event.objects.create(
         kind=kind,
         actor=by,
@@ -169,7 +169,7 @@ def complaint_receive(
     raw: dict | None = None,
 ) -> Complaint:
     """Enter a complaint from the Form Aduan Media Sosial: SOP step 2 done, step 3 begins."""
-    _check(by, "receive")
+    check(by, "receive")
     now = timezone.now()
     complaint = Complaint.objects.create(
         sop=SopVersion.current(),
@@ -211,8 +211,69 @@ def complaint_receive(
     issue_tracking_number(complaint)
     complete_step(start_step(complaint=complaint, number=2, started_at=posted_at), by=by, at=now, outcome=_("received"))
     start_step(complaint=complaint, number=3, started_at=now)
-    _event("received", by=by, complaint=complaint, platform=platform, permalink=permalink, via="form")
+    record_event("received", by=by, complaint=complaint, platform=platform, permalink=permalink, via="form")
     return complaint
+
+
+@transaction.atomic
+def complaint_open_from_message(*, message: Message) -> Complaint:
+    """A message from a channel: a follow-up joins its thread's open complaint, else a new complaint opens.
+
+    Step 2 runs from the citizen's post time to this decision; the step-3 acknowledgement
+    carrying the tracking number is queued in the outbox.
+    """
+    key = message.thread_key
+    if key:
+        open_one = Complaint.objects.filter(thread_key=key, status__in=OPEN_STATUSES).order_by("-pk").first()
+        if open_one is not None:
+            Message.objects.filter(pk=message.pk).update(complaint=open_one)
+            record_event("follow_up", complaint=open_one, message=message.pk, text=message.text[:500])
+            return open_one
+    now = timezone.now()
+    complaint = Complaint.objects.create(
+        sop=SopVersion.current(),
+        status=Status.RECEIVED,
+        platform=message.platform,
+        account=message.account,
+        complainant_id=message.author_id,
+        complainant_handle=message.author_handle,
+        complainant_name=message.author_name,
+        text=message.text,
+        permalink=message.permalink,
+        posted_at=message.posted_at,
+        received_at=now,
+        thread_key=key,
+    )
+    Message.objects.filter(pk=message.pk).update(complaint=complaint)
+    for media in (message.raw or {}).get("_media", []):
+        if media.get("url"):
+            Attachment.objects.create(complaint=complaint, message=message, url=media["url"][:1000], name=media.get("type", ""))
+    issue_tracking_number(complaint)
+    complete_step(start_step(complaint=complaint, number=2, started_at=message.posted_at), at=now, outcome=_("received"))
+    start_step(complaint=complaint, number=3, started_at=now)
+    record_event("received", complaint=complaint, platform=message.platform, permalink=message.permalink, via="channel")
+    if message.account_id:
+        queue_reply(complaint=complaint, message=message, kind=Reply.Kind.ACK)
+    return complaint
+
+
+def queue_reply(*, complaint: Complaint, kind: str, message: Message | None = None, text: str = "") -> Reply | None:
+    """Put a reply in the outbox, once per complaint, kind and round."""
+    from sigap.cases import replies
+
+    message = message or complaint.messages.order_by("pk").first()
+    if message is None or message.account_id is None:
+        return None
+    if kind == Reply.Kind.ACK:
+        # X refuses links in API replies (platform-apis §5.6): the number alone must do there.
+        text = replies.ack_text(complaint, with_link=message.platform != "x")
+    reply, _created = Reply.objects.get_or_create(
+        complaint=complaint,
+        kind=kind,
+        round=complaint.round,
+        defaults={"message": message, "platform": message.platform, "account_id": message.account_id, "text": text},
+    )
+    return reply
 
 
 def _attach_upload(complaint: Complaint, message: Message, upload) -> Attachment:
@@ -237,14 +298,14 @@ def _attach_upload(complaint: Complaint, message: Message, upload) -> Attachment
 def complaint_register(*, complaint: Complaint, by, ack_via: str, ack_link: str = "", note: str = "") -> Complaint:
     """The tracking number is in the system and the complainant has been told it: step 3 done."""
     complaint = _locked(complaint)
-    _check(by, "register", complaint)
+    check(by, "register", complaint)
     number = issue_tracking_number(complaint)
     now = timezone.now()
     complete_step(_open_step(complaint, 3), by=by, at=now, outcome=_("acknowledged via %(via)s") % {"via": ack_via})
     start_step(complaint=complaint, number=4, started_at=now, round=complaint.round)
     complaint.status = Status.REGISTERED
     complaint.save(update_fields=["status", "updated_at"])
-    _event("registered", by=by, complaint=complaint, tracking_number=number, ack_via=ack_via, ack_link=ack_link, note=note)
+    record_event("registered", by=by, complaint=complaint, tracking_number=number, ack_via=ack_via, ack_link=ack_link, note=note)
     return complaint
 
 
@@ -257,7 +318,7 @@ def complaint_forward(
 ) -> Complaint:
     """Disposisi: send the complaint to the agency that must answer it."""
     complaint = _locked(complaint)
-    _check(by, "forward", complaint)
+    check(by, "forward", complaint)
     changes = {"agency": [str(complaint.agency or ""), str(agency)]}
     complaint.agency = agency
     if category is not None:
@@ -265,7 +326,7 @@ def complaint_forward(
         complaint.category = category
     complaint.status = Status.FORWARDED
     complaint.save(update_fields=["agency", "category", "status", "updated_at"])
-    _event("forwarded", by=by, complaint=complaint, agency=agency.code, note=note, changes=changes)
+    record_event("forwarded", by=by, complaint=complaint, agency=agency.code, note=note, changes=changes)
     return complaint
 
 
@@ -273,13 +334,13 @@ def complaint_forward(
 def complaint_answer(*, complaint: Complaint, by, text: str) -> Answer:
     """The agency's answer (tindak lanjut), waiting for the reviewer."""
     complaint = _locked(complaint)
-    _check(by, "answer", complaint)
+    check(by, "answer", complaint)
     answer = Answer.objects.create(
         complaint=complaint, round=complaint.round, agency=complaint.agency, text=text, created_by=by
     )
     complaint.status = Status.ANSWERED
     complaint.save(update_fields=["status", "updated_at"])
-    _event("answered", by=by, complaint=complaint, answer=answer.pk, agency=complaint.agency.code)
+    record_event("answered", by=by, complaint=complaint, answer=answer.pk, agency=complaint.agency.code)
     return answer
 
 
@@ -293,7 +354,7 @@ def _submitted_answer(complaint: Complaint) -> Answer:
 @transaction.atomic
 def answer_approve(*, complaint: Complaint, by) -> Complaint:
     complaint = _locked(complaint)
-    _check(by, "approve", complaint)
+    check(by, "approve", complaint)
     answer = _submitted_answer(complaint)
     now = timezone.now()
     answer.status, answer.reviewed_by, answer.reviewed_at = Answer.Status.APPROVED, by, now
@@ -302,21 +363,25 @@ def answer_approve(*, complaint: Complaint, by) -> Complaint:
     start_step(complaint=complaint, number=5, started_at=now, round=complaint.round)
     complaint.status = Status.APPROVED
     complaint.save(update_fields=["status", "updated_at"])
-    _event("approved", by=by, complaint=complaint, answer=answer.pk)
+    record_event("approved", by=by, complaint=complaint, answer=answer.pk)
+    from sigap.cases import replies
+
+    # Where the complaint came through a connected account, the worker posts the answer itself.
+    queue_reply(complaint=complaint, kind=Reply.Kind.ANSWER, text=replies.answer_text(complaint, answer.text))
     return complaint
 
 
 @transaction.atomic
 def answer_return(*, complaint: Complaint, by, reason: str) -> Complaint:
     complaint = _locked(complaint)
-    _check(by, "return", complaint)
+    check(by, "return", complaint)
     answer = _submitted_answer(complaint)
     answer.status, answer.reviewed_by, answer.reviewed_at = Answer.Status.RETURNED, by, timezone.now()
     answer.review_reason = reason
     answer.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_reason"])
     complaint.status = Status.FORWARDED
     complaint.save(update_fields=["status", "updated_at"])
-    _event("returned", by=by, complaint=complaint, answer=answer.pk, reason=reason)
+    record_event("returned", by=by, complaint=complaint, answer=answer.pk, reason=reason)
     return complaint
 
 
@@ -327,17 +392,22 @@ def answer_return(*, complaint: Complaint, by, reason: str) -> Complaint:
 def complaint_post_answer(*, complaint: Complaint, by, link: str, at: datetime | None = None) -> Complaint:
     """The approved answer is on the platform the complainant used; the link is the proof."""
     complaint = _locked(complaint)
-    _check(by, "post", complaint)
+    check(by, "post", complaint)
     answer = complaint.answers.filter(round=complaint.round, status=Answer.Status.APPROVED).first()
     if answer is None:
         raise ActionError(_("There is no approved answer to post."))
     now = at or timezone.now()
+    if by is not None:
+        # A person posted it by hand: the outbox must not post it a second time.
+        complaint.replies.filter(kind=Reply.Kind.ANSWER, round=complaint.round, status=Reply.Status.PENDING).update(
+            status=Reply.Status.CANCELLED, last_error=_("posted by hand")
+        )
     answer.posted_link, answer.posted_at = link, now
     answer.save(update_fields=["posted_link", "posted_at"])
     complete_step(_open_step(complaint, 5), by=by, at=now, outcome=_("answer posted"))
     complaint.status = Status.POSTED
     complaint.save(update_fields=["status", "updated_at"])
-    _event("posted", by=by, complaint=complaint, link=link)
+    record_event("posted", by=by, complaint=complaint, link=link)
     return complaint
 
 
@@ -352,11 +422,11 @@ def _stop_open_steps(complaint: Complaint, *, by, outcome: str) -> None:
 @transaction.atomic
 def complaint_close(*, complaint: Complaint, by, reason: str) -> Complaint:
     complaint = _locked(complaint)
-    _check(by, "close", complaint)
+    check(by, "close", complaint)
     _stop_open_steps(complaint, by=by, outcome=_("closed: %(reason)s") % {"reason": reason})
     complaint.status, complaint.closed_at = Status.CLOSED, timezone.now()
     complaint.save(update_fields=["status", "closed_at", "updated_at"])
-    _event("closed", by=by, complaint=complaint, reason=reason)
+    record_event("closed", by=by, complaint=complaint, reason=reason)
     return complaint
 
 
@@ -364,13 +434,13 @@ def complaint_close(*, complaint: Complaint, by, reason: str) -> Complaint:
 def complaint_reopen(*, complaint: Complaint, by, reason: str) -> Complaint:
     """The citizen says it is not fixed: the agency answers again, a new round of steps 4 and 5."""
     complaint = _locked(complaint)
-    _check(by, "reopen", complaint)
+    check(by, "reopen", complaint)
     complaint.round += 1
     complaint.status = Status.FORWARDED if complaint.agency_id else Status.REGISTERED
     complaint.closed_at = None
     complaint.save(update_fields=["round", "status", "closed_at", "updated_at"])
     start_step(complaint=complaint, number=4, started_at=timezone.now(), round=complaint.round)
-    _event("reopened", by=by, complaint=complaint, reason=reason, round=complaint.round)
+    record_event("reopened", by=by, complaint=complaint, reason=reason, round=complaint.round)
     return complaint
 
 
@@ -380,7 +450,7 @@ def complaint_merge(*, complaint: Complaint, into: Complaint, by) -> Complaint:
     if complaint.pk == into.pk:
         raise ActionError(_("A complaint cannot be merged into itself."))
     complaint = _locked(complaint)
-    _check(by, "merge", complaint)
+    check(by, "merge", complaint)
     into = Complaint.objects.get(pk=into.pk)
     if into.status == Status.MERGED:
         raise ActionError(_("%(number)s was itself merged; merge into the complaint it joined.") % {"number": into})
@@ -389,15 +459,15 @@ def complaint_merge(*, complaint: Complaint, into: Complaint, by) -> Complaint:
     _stop_open_steps(complaint, by=by, outcome=_("merged into %(number)s") % {"number": into})
     complaint.status, complaint.merged_into, complaint.closed_at = Status.MERGED, into, timezone.now()
     complaint.save(update_fields=["status", "merged_into", "closed_at", "updated_at"])
-    _event("merged", by=by, complaint=complaint, into=str(into))
-    _event("merged_in", by=by, complaint=into, duplicate=str(complaint))
+    record_event("merged", by=by, complaint=complaint, into=str(into))
+    record_event("merged_in", by=by, complaint=into, duplicate=str(complaint))
     return complaint
 
 
 @transaction.atomic
 def complaint_set_flags(*, complaint: Complaint, by, confidential: bool, anonymous: bool) -> Complaint:
     complaint = _locked(complaint)
-    _check(by, "flags", complaint)
+    check(by, "flags", complaint)
     changes = {}
     if complaint.confidential != confidential:
         changes["confidential"] = [complaint.confidential, confidential]
@@ -406,5 +476,5 @@ def complaint_set_flags(*, complaint: Complaint, by, confidential: bool, anonymo
     if changes:
         complaint.confidential, complaint.anonymous = confidential, anonymous
         complaint.save(update_fields=["confidential", "anonymous", "updated_at"])
-        _event("flags", by=by, complaint=complaint, changes=changes)
+        record_event("flags", by=by, complaint=complaint, changes=changes)
     return complaint

@@ -67,9 +67,9 @@ def _claim_and_notify(step: Step, now) -> None:
         link = step.subject().get_absolute_url()
         notes = [Notification(user=u, step=step, kind="overdue", text=text, link=link) for u in recipients(step)]
         Notification.objects.bulk_create(notes, ignore_conflicts=True)
-        from sigap.cases.actions import _event
+        from sigap.cases.actions import record_event
 
-        _event("overdue", complaint=step.complaint, recap=step.recap, at=now, step=step.number, due_at=step.due_at.isoformat())
+        record_event("overdue", complaint=step.complaint, recap=step.recap, at=now, step=step.number, due_at=step.due_at.isoformat())
     _email(step, text)
 
 

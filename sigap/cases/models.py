@@ -333,3 +333,70 @@ class Notification(models.Model):
             models.UniqueConstraint(fields=["user", "step", "kind"], condition=Q(step__isnull=False), name="notify_once")
         ]
         indexes = [models.Index(fields=["user", "read_at"], name="notification_unread")]
+
+
+class ReplyQuerySet(models.QuerySet):
+    def due(self, now: datetime | None = None) -> "ReplyQuerySet":
+        return self.filter(status=Reply.Status.PENDING, send_after__lte=now or timezone.now())
+
+
+class Reply(models.Model):
+    """The outbox: every message Sigap posts to a platform, sent by `sigap worker`.
+
+    A row is claimed (pending → sending) before the platform is called, so two workers never
+    post it twice; a row left in "sending" by a crash is never re-sent blindly but handed to a
+    person to check (status UNCERTAIN), because the post may have gone out.
+    """
+
+    class Kind(models.TextChoices):
+        ACK = "ack", _("Acknowledgement with the tracking number (step 3)")
+        ANSWER = "answer", _("The agency's answer (step 5)")
+        AUTO = "auto", _("Automatic reply")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SENDING = "sending", _("Being sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed: needs a person")
+        UNCERTAIN = "uncertain", _("Interrupted while sending: check the platform")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    complaint = models.ForeignKey(Complaint, null=True, blank=True, on_delete=models.CASCADE, related_name="replies")
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="replies")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    platform = models.CharField(max_length=20, choices=PlatformName.choices)
+    account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.SET_NULL)
+    text = models.TextField()
+    private = models.BooleanField(default=False)
+    round = models.PositiveSmallIntegerField(default=1)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    send_after = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    # A long answer may go out as numbered parts; a retry resumes after the parts already posted.
+    parts_sent = models.PositiveSmallIntegerField(default=0)
+    external_id = models.CharField(max_length=200, blank=True)
+    permalink = models.URLField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ReplyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            # One acknowledgement and one answer per complaint and round, however often it is queued.
+            models.UniqueConstraint(
+                fields=["complaint", "kind", "round"],
+                condition=Q(complaint__isnull=False) & ~Q(kind="auto"),
+                name="reply_once_per_round",
+            )
+        ]
+        indexes = [
+            # sigap worker: pending replies whose time has come.
+            models.Index(fields=["send_after"], condition=Q(status="pending"), name="reply_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} → {self.platform} ({self.get_status_display()})"

@@ -47,3 +47,44 @@ class Account(models.Model):
         if self.token_env:
             return os.getenv(self.token_env, "")
         return ""
+
+
+class Delivery(models.Model):
+    """One verified webhook POST, stored raw before the platform hears 200.
+
+    The web process only stores; `sigap worker` parses (sigap.platforms.intake), so a burst of
+    webhooks costs one INSERT each and a parser bug never loses a delivery.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be read")
+        DONE = "done", _("Read")
+        UNREADABLE = "unreadable", _("Could not be read: needs a person")
+
+    endpoint = models.CharField(max_length=20)  # meta | x | tiktok | telegram | poll:<platform>
+    body = models.BinaryField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        indexes = [
+            # sigap worker reads pending deliveries in arrival order.
+            models.Index(fields=["id"], condition=models.Q(status="pending"), name="delivery_pending"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.endpoint} #{self.pk}"
+
+
+class PollCursor(models.Model):
+    """Where polling stopped for one account (X since_id, YouTube page, Telegram offset)."""
+
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="cursor")
+    cursor = models.CharField(max_length=200, blank=True)
+    next_poll_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)

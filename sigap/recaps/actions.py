@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sigap.agencies.models import Agency
-from sigap.cases.actions import ActionError, _check, _event, complete_step, start_step
+from sigap.cases.actions import ActionError, check, complete_step, record_event, start_step
 from sigap.cases.models import Complaint, Step
 from sigap.recaps.models import Archive, Recap
 from sigap.sop.models import SopVersion
@@ -30,7 +30,7 @@ def answered_in(period_start: datetime, period_end: datetime, *, agency: Agency 
 def recap_create(
     *, by, period_start: datetime, period_end: datetime, agency: Agency | None = None, platform: str = ""
 ) -> Recap:
-    _check(by, "recap")
+    check(by, "recap")
     if period_end <= period_start:
         raise ActionError(_("The end of the period must be after its start."))
     now = timezone.now()
@@ -50,13 +50,13 @@ def recap_create(
     # Step 6's input (the answers posted in the period) exists once the period is over.
     complete_step(start_step(recap=recap, number=6, started_at=period_end), by=by, at=now, outcome=_("recap made"))
     start_step(recap=recap, number=7, started_at=now)
-    _event("recap_created", by=by, recap=recap, complaints=recap.complaints.count())
+    record_event("recap_created", by=by, recap=recap, complaints=recap.complaints.count())
     return recap
 
 
 @transaction.atomic
 def recap_archive(*, recap: Recap, by, reference: str = "") -> Archive:
-    _check(by, "archive")
+    check(by, "archive")
     recap = Recap.objects.select_for_update().get(pk=recap.pk)
     if Archive.objects.filter(recap=recap).exists():
         raise ActionError(_("This recap is already archived."))
@@ -64,5 +64,5 @@ def recap_archive(*, recap: Recap, by, reference: str = "") -> Archive:
     archive = Archive.objects.create(recap=recap, archived_at=now, archived_by=by, reference=reference)
     step = recap.steps.get(number=7)
     complete_step(step, by=by, at=now, outcome=_("recap archived"))
-    _event("recap_archived", by=by, recap=recap, reference=reference)
+    record_event("recap_archived", by=by, recap=recap, reference=reference)
     return archive

@@ -7,12 +7,13 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from sigap.cases import clockwatch
+from sigap.cases import clockwatch, outbox
+from sigap.platforms import intake
 
 log = logging.getLogger("sigap.worker")
 
 # Each job handles one unit of work and says whether it found any.
-JOBS = [clockwatch.notify_one_overdue]
+JOBS = [intake.process_one_delivery, outbox.send_one_reply, outbox.flag_one_stale_sending, clockwatch.notify_one_overdue]
 
 
 class Command(BaseCommand):

@@ -1,0 +1,136 @@
+"""From stored webhook deliveries (and polls) to messages and complaints, in `sigap worker`.
+
+Each delivery is read in one transaction: its messages, the complaints they open and the
+acknowledgements they queue commit together with the delivery's "done" mark, so a crash
+means the delivery is simply read again, and the (platform, external id) constraint makes
+reading it again harmless.
+"""
+
+import logging
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from sigap.cases import actions
+from sigap.cases.models import Message, Reply
+from sigap.platforms.base import Inbound
+from sigap.platforms.connect import build
+from sigap.platforms.models import Account, Delivery
+from sigap.platforms.registry import webhook_platforms
+
+log = logging.getLogger(__name__)
+
+# Accounts are configured per product; Messenger shares its Page with Facebook.
+ACCOUNT_PLATFORMS = {"messenger": ["messenger", "facebook"], "facebook": ["facebook", "messenger"]}
+
+
+def parse_delivery(delivery: Delivery) -> list[Inbound]:
+    body = bytes(delivery.body)
+    items: list[Inbound] = []
+    for name in webhook_platforms(delivery.endpoint, body):
+        items += build(name).parse(body)
+    return items
+
+
+def process_one_delivery() -> bool:
+    """Read the oldest pending delivery; False when there is none."""
+    with transaction.atomic():
+        delivery = (
+            Delivery.objects.select_for_update(skip_locked=True).filter(status=Delivery.Status.PENDING).order_by("pk").first()
+        )
+        if delivery is None:
+            return False
+        try:
+            items = parse_delivery(delivery)
+        except (ValueError, KeyError, TypeError) as exc:
+            # Verified but unreadable: keep the bytes and hand it to a person.
+            delivery.status, delivery.error = Delivery.Status.UNREADABLE, f"{type(exc).__name__}: {exc}"[:500]
+            delivery.processed_at = timezone.now()
+            delivery.save(update_fields=["status", "error", "processed_at"])
+            return True
+        for item in items:
+            ingest(item)
+        delivery.status, delivery.processed_at = Delivery.Status.DONE, timezone.now()
+        delivery.save(update_fields=["status", "processed_at"])
+    return True
+
+
+def find_account(item: Inbound) -> Account | None:
+    platforms = ACCOUNT_PLATFORMS.get(item.platform, [item.platform])
+    return Account.objects.filter(platform__in=platforms, external_id=item.account_id, active=True).first()
+
+
+def ingest(item: Inbound) -> Message | None:
+    """One inbound item: stored once, whatever happens to it next."""
+    account = find_account(item)
+    if item.kind == "status":
+        _delivery_status(item)
+        return None
+    if account is not None and item.author_id and item.author_id == account.external_id:
+        return None  # our own post or reply, echoed back
+    message = _store(item, account)
+    if message is None:
+        return None  # a redelivery
+    if item.kind in ("edit", "delete"):
+        _record_change(message, item)
+    elif item.text.strip() or item.media:
+        actions.complaint_open_from_message(message=message)
+    return message
+
+
+def _store(item: Inbound, account: Account | None) -> Message | None:
+    raw = dict(item.raw)
+    if item.media:
+        raw["_media"] = item.media
+    if item.location:
+        raw["_location"] = item.location
+    if item.contact:
+        raw["_contact"] = item.contact
+    try:
+        with transaction.atomic():
+            return Message.objects.create(
+                platform=item.platform,
+                account=account,
+                external_id=item.external_id,
+                kind=item.kind,
+                thread_id=item.thread_id,
+                parent_id=item.parent_id,
+                author_id=item.author_id,
+                author_handle=item.author_handle[:120],
+                author_name=item.author_name[:200],
+                text=item.text,
+                permalink=item.permalink[:500],
+                posted_at=item.posted_at or timezone.now(),
+                raw=raw,
+            )
+    except IntegrityError:
+        return None
+
+
+def _record_change(message: Message, item: Inbound) -> None:
+    """Edits and deletions are evidence too: recorded as events, the original never overwritten."""
+    original = Message.objects.filter(platform=item.platform, external_id=item.parent_id).first()
+    complaint = original.complaint if original else None
+    if complaint is not None:
+        Message.objects.filter(pk=message.pk).update(complaint=complaint)
+        actions.record_event(
+            "source_deleted" if item.kind == "delete" else "source_edited",
+            complaint=complaint,
+            message=message.pk,
+            text=item.text[:2000],
+        )
+
+
+def _delivery_status(item: Inbound) -> None:
+    """WhatsApp's sent/delivered/read/failed callbacks for one of our replies."""
+    status = item.status or {}
+    reply = Reply.objects.filter(platform=item.platform, external_id=status.get("message_id", "")).first()
+    if reply is None or reply.complaint_id is None:
+        return
+    if status.get("status") == "failed":
+        errors = status.get("errors") or [{}]
+        reason = str(errors[0].get("title") or errors[0].get("message") or "failed")[:300]
+        Reply.objects.filter(pk=reply.pk).update(status=Reply.Status.FAILED, last_error=reason)
+        actions.record_event("reply_failed", complaint=reply.complaint, reply=reply.pk, reason=reason)
+    else:
+        actions.record_event("reply_" + str(status.get("status", "status"))[:20], complaint=reply.complaint, reply=reply.pk)

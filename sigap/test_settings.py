@@ -1,0 +1,10 @@
+"""Settings for the test suite: the real settings with a throwaway key and fast password hashing."""
+
+import os
+
+os.environ.setdefault("SIGAP_SECRET_KEY", "test-only-secret-key-not-for-production-0123456789")
+
+from sigap.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
