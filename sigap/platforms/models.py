@@ -30,6 +30,11 @@ class Account(models.Model):
     token_env = models.CharField(_("token environment variable"), max_length=100, blank=True)
     token_file = models.CharField(_("token file"), max_length=300, blank=True)
     active = models.BooleanField(_("active"), default=True)
+    poll_interval = models.PositiveIntegerField(
+        _("poll every (seconds)"),
+        default=0,
+        help_text=_("0: the platform pushes webhooks. YouTube can only be polled; X and Telegram can be either."),
+    )
     last_error = models.CharField(_("last error"), max_length=300, blank=True)
 
     class Meta:

@@ -42,3 +42,10 @@ def test_it_refuses_a_duplicate_an_unknown_platform_and_a_missing_file(tmp_path)
     with pytest.raises(CommandError, match="No telegram account"):
         run("remove", "telegram", "nope")
     assert Account.objects.count() == 1
+
+
+def test_youtube_is_polled_by_default_and_cannot_be_set_to_push():
+    run("add", "youtube", "UC123", "--name", "Pemkot Surakarta")
+    assert Account.objects.get().poll_interval == 300
+    with pytest.raises(CommandError, match="only be polled"):
+        run("add", "youtube", "UC456", "--name", "x", "--poll", "0")

@@ -8,12 +8,18 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from sigap.cases import clockwatch, outbox
-from sigap.platforms import intake
+from sigap.platforms import intake, polling
 
 log = logging.getLogger("sigap.worker")
 
 # Each job handles one unit of work and says whether it found any.
-JOBS = [intake.process_one_delivery, outbox.send_one_reply, outbox.flag_one_stale_sending, clockwatch.notify_one_overdue]
+JOBS = [
+    intake.process_one_delivery,
+    polling.poll_one_account,
+    outbox.send_one_reply,
+    outbox.flag_one_stale_sending,
+    clockwatch.notify_one_overdue,
+]
 
 
 class Command(BaseCommand):

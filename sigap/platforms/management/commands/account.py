@@ -22,6 +22,10 @@ class Command(BaseCommand):
         add.add_argument("account_id", help="The platform's id for the account (IG account id, Page id, …).")
         add.add_argument("--name", required=True)
         add.add_argument("--handle", default="")
+        add.add_argument(
+            "--poll", type=int, default=None, metavar="SECONDS",
+            help="Poll every SECONDS instead of waiting for webhooks (YouTube: always, default 300).",
+        )
         token = add.add_mutually_exclusive_group()
         token.add_argument("--token-env", default="", help="Environment variable that holds the access token.")
         token.add_argument("--token-file", default="", help="File that holds the access token.")
@@ -33,7 +37,11 @@ class Command(BaseCommand):
     def handle(self, *args, action: str, **options):
         getattr(self, f"_{action}")(**options)
 
-    def _add(self, *, platform, account_id, name, handle, token_env, token_file, **_):
+    def _add(self, *, platform, account_id, name, handle, token_env, token_file, poll, **_):
+        if poll is None:
+            poll = 300 if platform == "youtube" else 0  # YouTube cannot push comments (platform-apis §6.1)
+        if poll < 0 or (platform == "youtube" and poll == 0):
+            raise CommandError("--poll must be a positive number of seconds (YouTube can only be polled).")
         account_id = account_id.strip()
         if not account_id or len(account_id) > 100:
             raise CommandError("The account id must be 1 to 100 characters.")
@@ -52,6 +60,7 @@ class Command(BaseCommand):
                     handle=handle,
                     token_env=token_env,
                     token_file=token_file,
+                    poll_interval=poll,
                 )
         except IntegrityError:
             raise CommandError(f"{platform} account {account_id} is already connected.") from None
