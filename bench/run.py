@@ -24,7 +24,7 @@ def main() -> int:
         if needs is not None and not needs.exists():
             print(f"skipped: it reads {needs}, which this checkout does not have")
             continue
-        failed |= subprocess.run([sys.executable, str(script), *args[1:], *sys.argv[1:]], cwd=HERE.parent).returncode
+        failed |= subprocess.run([sys.executable, str(script), *args[1:]], cwd=HERE.parent).returncode
     return failed
 
 
