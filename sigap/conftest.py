@@ -76,3 +76,41 @@ def make_complaint(processor):
         return complaint_receive(**fields)
 
     return make
+
+
+@pytest.fixture
+def as_user(db):
+    """A fresh test client logged in as the given user (several can be used side by side)."""
+    from django.test import Client
+
+    def login(user) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return login
+
+
+@pytest.fixture
+def walk_to(processor, reviewer, agencies):
+    """Drive a complaint through the real actions up to a status (Status.REGISTERED … Status.POSTED)."""
+    from sigap.cases import actions
+    from sigap.cases.models import Status
+
+    def walk(complaint, status, *, agency_code="DISHUB", liaison=None):
+        order = [Status.REGISTERED, Status.FORWARDED, Status.ANSWERED, Status.APPROVED, Status.POSTED]
+        for target in order[: order.index(status) + 1]:
+            if target == Status.REGISTERED:
+                actions.complaint_register(complaint=complaint, by=processor, ack_via="Instagram")
+            elif target == Status.FORWARDED:
+                actions.complaint_forward(complaint=complaint, by=reviewer, agency=agencies[agency_code])
+            elif target == Status.ANSWERED:
+                actions.complaint_answer(complaint=complaint, by=liaison or reviewer, text="Sudah kami perbaiki.")
+            elif target == Status.APPROVED:
+                actions.answer_approve(complaint=complaint, by=reviewer)
+            elif target == Status.POSTED:
+                actions.complaint_post_answer(complaint=complaint, by=processor, link="https://instagram.com/p/x/c/1")
+        complaint.refresh_from_db()
+        return complaint
+
+    return walk

@@ -65,6 +65,11 @@ INSTALLED_APPS = [
     "sigap.cases",
     "sigap.recaps",
     "sigap.triage",
+    "ninja",
+    "sigap.ops",
+    "sigap.public",
+    "sigap.api",
+    "sigap.open311",
 ]
 
 MIDDLEWARE = [
@@ -184,6 +189,33 @@ SIGAP_PLATFORMS = {
 }
 SIGAP_MAX_WEBHOOK_BYTES = envint("SIGAP_MAX_WEBHOOK_BYTES", str(2 * 1024 * 1024))
 SIGAP_REPLY_LEASE_SECONDS = envint("SIGAP_REPLY_LEASE_SECONDS", "300")
+
+# Public side and interoperability (sigap.public, sigap.api, sigap.open311, sigap.ops).
+# The cache holds the rate-limit counters; a database table so that every web process shares
+# it. `sigap migrate` creates the table (sigap/ops/migrations/0002_cache_table.py).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "sigap_cache",
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    }
+}
+# Behind a reverse proxy, how many proxies append to X-Forwarded-For (0: use REMOTE_ADDR).
+SIGAP_PROXY_COUNT = envint("SIGAP_PROXY_COUNT", "0")
+# The citizen may ask to reopen an answered complaint for this many days after the answer is posted.
+SIGAP_REOPEN_DAYS = envint("SIGAP_REOPEN_DAYS", "7")
+# "requests/seconds" per client address.
+SIGAP_TRACK_RATE_LIMIT = os.getenv("SIGAP_TRACK_RATE_LIMIT", "30/600")
+SIGAP_API_RATE_LIMIT = os.getenv("SIGAP_API_RATE_LIMIT", "1200/600")
+SIGAP_AUTH_FAILURE_RATE_LIMIT = os.getenv("SIGAP_AUTH_FAILURE_RATE_LIMIT", "20/600")
+SIGAP_OPEN311_RATE_LIMIT = os.getenv("SIGAP_OPEN311_RATE_LIMIT", "300/600")
+SIGAP_API_MAX_BODY_BYTES = envint("SIGAP_API_MAX_BODY_BYTES", str(256 * 1024))
+SIGAP_OPEN311_JURISDICTION = os.getenv("SIGAP_OPEN311_JURISDICTION", "surakarta.go.id")
+SIGAP_OPEN311_CONTACT = os.getenv("SIGAP_OPEN311_CONTACT", "Diskominfo SP Kota Surakarta, diskominfosp@surakarta.go.id")
+# /metrics: a Prometheus scraper sends "Authorization: Bearer <this>"; staff may look when logged in.
+SIGAP_METRICS_TOKEN = envsecret("SIGAP_METRICS_TOKEN")
+# /healthz calls a worker stale when its last heartbeat is older than this.
+SIGAP_WORKER_STALE_SECONDS = envint("SIGAP_WORKER_STALE_SECONDS", "120")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = envbool("SIGAP_SECURE_COOKIES", "False" if DEBUG else "True")

@@ -1,10 +1,18 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+admin.site.site_header = _("Sigap administration")
+admin.site.site_title = _("Sigap administration")
+admin.site.index_title = _("Configuration")
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("webhooks/", include("sigap.platforms.urls")),
+    path("masuk/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("keluar/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("sigap.cases.urls")),
-    path("recaps/", include("sigap.recaps.urls")),
+    path("rekap/", include("sigap.recaps.urls")),
 ]

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from sigap.cases import actions
 from sigap.cases.models import Message, Reply
-from sigap.platforms.base import Inbound
-from sigap.platforms.connect import build
+from sigap.platforms.base import Inbound, PlatformError
+from sigap.platforms.connect import adapter_for, build
 from sigap.platforms.models import Account, Delivery
 from sigap.platforms.registry import webhook_platforms
 
@@ -33,26 +33,48 @@ def parse_delivery(delivery: Delivery) -> list[Inbound]:
 
 
 def process_one_delivery() -> bool:
-    """Read the oldest pending delivery; False when there is none."""
+    """Read the oldest pending delivery; False when there is none.
+
+    Parsing (and fetching what a webhook leaves out, such as an Instagram mention's text) happens
+    outside the transaction; the delivery is then locked, re-checked and ingested in one commit.
+    """
+    delivery = Delivery.objects.filter(status=Delivery.Status.PENDING).order_by("pk").first()
+    if delivery is None:
+        return False
+    try:
+        items = [_complete(item) for item in parse_delivery(delivery)]
+        error = ""
+    except (ValueError, KeyError, TypeError) as exc:
+        items, error = [], f"{type(exc).__name__}: {exc}"[:500]
     with transaction.atomic():
-        delivery = (
-            Delivery.objects.select_for_update(skip_locked=True).filter(status=Delivery.Status.PENDING).order_by("pk").first()
-        )
-        if delivery is None:
-            return False
-        try:
-            items = parse_delivery(delivery)
-        except (ValueError, KeyError, TypeError) as exc:
+        locked = Delivery.objects.select_for_update().filter(pk=delivery.pk, status=Delivery.Status.PENDING).first()
+        if locked is None:
+            return True  # another worker read it meanwhile
+        if error:
             # Verified but unreadable: keep the bytes and hand it to a person.
-            delivery.status, delivery.error = Delivery.Status.UNREADABLE, f"{type(exc).__name__}: {exc}"[:500]
-            delivery.processed_at = timezone.now()
-            delivery.save(update_fields=["status", "error", "processed_at"])
-            return True
-        for item in items:
-            ingest(item)
-        delivery.status, delivery.processed_at = Delivery.Status.DONE, timezone.now()
-        delivery.save(update_fields=["status", "processed_at"])
+            locked.status, locked.error = Delivery.Status.UNREADABLE, error
+        else:
+            for item in items:
+                ingest(item)
+            locked.status = Delivery.Status.DONE
+        locked.processed_at = timezone.now()
+        locked.save(update_fields=["status", "error", "processed_at"])
     return True
+
+
+def _complete(item: Inbound) -> Inbound:
+    """Instagram's mention webhook carries ids only (platform-apis §2.1): fetch the words."""
+    if item.kind != "mention" or item.text:
+        return item
+    account = find_account(item)
+    platform = adapter_for(account) if account else None
+    if platform is None or not hasattr(platform, "fetch_mention"):
+        return item
+    try:
+        return platform.fetch_mention(item)
+    except PlatformError as exc:
+        log.warning("could not fetch %s mention %s: %s", item.platform, item.external_id, exc.message)
+        return item
 
 
 def find_account(item: Inbound) -> Account | None:
