@@ -1,0 +1,203 @@
+"""Display helpers for the staff pages: WIB times, durations, event wording."""
+
+from datetime import datetime, timedelta
+
+from django import template
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from sigap.people.models import Role
+from sigap.platforms.models import PlatformName
+
+register = template.Library()
+
+
+@register.filter
+def wib(value: datetime | None) -> str:
+    """29 Nov 2026 14:05 WIB (Western Indonesian Time, the city's time zone)."""
+    if not value:
+        return "–"
+    return f"{formats.date_format(timezone.localtime(value), 'j M Y H:i')} WIB"
+
+
+@register.filter
+def wib_date(value: datetime | None) -> str:
+    if not value:
+        return "–"
+    return formats.date_format(timezone.localtime(value), "j M Y")
+
+
+@register.filter
+def duration(value: timedelta | None) -> str:
+    """At most two units, largest first: "1 h 3 j", "2 j 15 m", "40 m" (Indonesian)."""
+    if value is None:
+        return "–"
+    minutes = int(abs(value.total_seconds()) // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    units = [
+        (days, pgettext("duration: days", "d")),
+        (hours, pgettext("duration: hours", "h")),
+        (mins, pgettext("duration: minutes", "m")),
+    ]
+    parts = [f"{n} {unit}" for n, unit in units if n]
+    if not parts:
+        return pgettext("duration", "< 1 m")
+    return " ".join(parts[:2])
+
+
+@register.filter
+def time_left(step, now: datetime | None = None) -> str:
+    """"2 j 15 m lagi" for an open step, "terlambat 3 j" once its due time has passed."""
+    left = step.due_at - (now or timezone.now())
+    if left.total_seconds() < 0:
+        return _("%(duration)s late") % {"duration": duration(left)}
+    return _("%(duration)s left") % {"duration": duration(left)}
+
+
+@register.filter
+def is_late(step, now: datetime | None = None) -> bool:
+    return step.completed_at is None and step.due_at < (now or timezone.now())
+
+
+@register.filter
+def role_label(role: str) -> str:
+    return _short_roles().get(role, role)
+
+
+def _short_roles() -> dict:
+    return {
+        Role.PROCESSOR: _("Processor"),
+        Role.REVIEWER: _("Reviewer"),
+        Role.LIAISON: _("Agency liaison"),
+        Role.SUPERVISOR: _("Supervisor"),
+        Role.ADMIN: _("Administrator"),
+    }
+
+
+def _event_kinds() -> dict:
+    return {
+        "received": _("Complaint received"),
+        "follow_up": _("Follow-up message from the complainant"),
+        "registered": _("Registered; complainant told the tracking number"),
+        "forwarded": _("Forwarded to the agency"),
+        "answered": _("Agency answered"),
+        "approved": _("Answer approved"),
+        "returned": _("Answer returned for revision"),
+        "posted": _("Answer posted on the platform"),
+        "closed": _("Closed"),
+        "reopened": _("Reopened"),
+        "merged": _("Merged into another complaint"),
+        "merged_in": _("A duplicate was merged into this complaint"),
+        "flags": _("Confidential/anonymous changed"),
+        "overdue": _("Step overdue"),
+        "recap_created": _("Recap made"),
+        "recap_archived": _("Recap archived"),
+        "reply_failed": _("Automatic reply failed"),
+        "reply_uncertain": _("Automatic reply interrupted: check the platform"),
+        "reply_sent": _("Automatic reply sent"),
+        "reply_delivered": _("Automatic reply delivered"),
+        "reply_read": _("Automatic reply read"),
+        "source_edited": _("The complainant edited the post"),
+        "source_deleted": _("The complainant deleted the post"),
+    }
+
+
+@register.filter
+def event_label(kind: str) -> str:
+    return _event_kinds().get(kind, kind.replace("_", " "))
+
+
+def _detail_labels() -> dict:
+    return {
+        "via": _("via"),
+        "platform": _("platform"),
+        "permalink": _("post"),
+        "tracking_number": _("tracking number"),
+        "ack_via": _("told via"),
+        "ack_link": _("message"),
+        "note": _("note"),
+        "agency": _("agency"),
+        "category": _("category"),
+        "reason": _("reason"),
+        "link": _("link"),
+        "into": _("into"),
+        "duplicate": _("duplicate"),
+        "round": _("round"),
+        "step": _("step"),
+        "due_at": _("due"),
+        "text": _("text"),
+        "reference": _("archive reference"),
+        "complaints": _("complaints"),
+        "confidential": _("confidential"),
+        "anonymous": _("anonymous"),
+        "sequence": _("number in the register"),
+        "scheduled": _("scheduled"),
+    }
+
+
+# Ids and hashes that mean something only inside the database or the archive register.
+_HIDDEN = {"answer", "message", "reply", "reply_kind", "entry_hash", "previous_hash", "files"}
+
+
+def _show(value) -> str:
+    if value is True:
+        return _("yes")
+    if value is False:
+        return _("no")
+    if value in (None, ""):
+        return "–"
+    return str(value)
+
+
+def event_details(event, agencies: dict[str, str] | None = None) -> list[tuple[str, str, bool]]:
+    """What an event changed, as (label, value, is_link) rows; `agencies` maps codes to names."""
+    labels = _detail_labels()
+    data = event.data or {}
+    rows = []
+    for key, value in data.items():
+        if key in _HIDDEN or value in (None, "", {}, []):
+            continue
+        if key == "changes":
+            for field, (old, new) in value.items():
+                rows.append((labels.get(field, field), f"{_show(old)} → {_show(new)}", False))
+            continue
+        if key == "agency":
+            if "agency" in data.get("changes", {}):
+                continue  # already shown as old → new
+            value = (agencies or {}).get(value, value)
+        if key == "platform":
+            value = dict(PlatformName.choices).get(value, value)
+        if key == "via":
+            value = {"form": _("Form Aduan Media Sosial"), "channel": _("connected account")}.get(value, value)
+        if key == "due_at":
+            try:
+                value = wib(datetime.fromisoformat(value))
+            except (TypeError, ValueError):
+                pass
+        text = _show(value)
+        rows.append((labels.get(key, key), text, text.startswith(("http://", "https://"))))
+    return rows
+
+
+@register.simple_tag
+def bar_width(count: int, largest: int) -> str:
+    """A CSS width for a count bar: at least a sliver when the count is not zero."""
+    if not largest or not count:
+        return "0%"
+    return f"{max(2, round(100 * count / largest))}%"
+
+
+@register.filter
+def web_link(value: str) -> str:
+    """The value if it is an http(s) link, else "": links from platforms are shown, never trusted."""
+    value = (value or "").strip()
+    return value if value.lower().startswith(("http://", "https://")) else ""
+
+
+@register.filter
+def local_path(value: str) -> str:
+    """The value if it is a path on this site ("/aduan/3/"), else ""."""
+    value = value or ""
+    return value if value.startswith("/") and not value.startswith(("//", "/\\")) else ""

@@ -1,0 +1,408 @@
+"""The staff pages: queues, the Form Aduan Media Sosial, the complaint page and its actions.
+
+Views validate input and call sigap.cases.actions; they hold no workflow rules of their own.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from sigap.agencies.models import Agency
+from sigap.cases import actions, forms, replies
+from sigap.cases.actions import ActionError
+from sigap.cases.models import Complaint, Notification, Status, Step
+from sigap.cases.templatetags.sigap import event_details
+from sigap.lib import tracking
+from sigap.people.models import Role
+from sigap.sop.models import SopVersion
+
+TAB_STEPS = (2, 3, 4, 5, 6, 7)
+
+
+def step_labels() -> dict[int, str]:
+    """Short names for tabs; the SOP's own wording is shown beside them."""
+    return {
+        2: _("Receive"),
+        3: _("Register & inform"),
+        4: _("Agency answer"),
+        5: _("Post answer"),
+        6: _("Recap"),
+        7: _("Archive"),
+    }
+
+
+# Queues ------------------------------------------------------------------------------------
+
+
+def _default_step(user, sop_steps: dict, counts: dict) -> int:
+    """The first step of the user's role that has work waiting, else the role's first step."""
+    mine = [n for n, s in sop_steps.items() if s.role == user.role]
+    if user.role == Role.REVIEWER:
+        mine = sorted({*mine, 4})  # the reviewer forwards and approves at step 4
+    candidates = [n for n in mine if n in TAB_STEPS] or list(TAB_STEPS)
+    return next((n for n in candidates if counts.get(n, {}).get("n")), candidates[0])
+
+
+@login_required
+def home(request):
+    user, now = request.user, timezone.now()
+    sop_steps = {s.number: s for s in SopVersion.current().steps.all()}
+    visible = Step.objects.open().for_user(user)
+    counts = {
+        row["number"]: row
+        for row in visible.values("number").annotate(n=Count("pk"), late=Count("pk", filter=Q(due_at__lt=now)))
+    }
+    try:
+        selected = int(request.GET.get("step", ""))
+    except ValueError:
+        selected = 0
+    if selected not in TAB_STEPS:
+        selected = _default_step(user, sop_steps, counts)
+    # Ordered by deadline, the overdue rows come first by construction (index step_open_due).
+    rows = (
+        visible.filter(number=selected)
+        .select_related("complaint__agency", "recap__agency", "sop_step")
+        .order_by("due_at", "pk")
+    )
+    labels = step_labels()
+    tabs = [
+        {
+            "number": n,
+            "label": labels[n],
+            "sop_step": sop_steps.get(n),
+            "count": counts.get(n, {}).get("n", 0),
+            "late": counts.get(n, {}).get("late", 0),
+        }
+        for n in TAB_STEPS
+    ]
+    context = {
+        "tabs": tabs,
+        "selected": selected,
+        "selected_tab": tabs[TAB_STEPS.index(selected)],
+        "page": Paginator(rows, 50).get_page(request.GET.get("page")),
+        "now": now,
+        "can_receive": actions.may(user, "receive"),
+        "can_recap": actions.may(user, "recap"),
+    }
+    if selected == 6 and context["can_recap"]:
+        # Step 6's input: answers posted back that no recap has covered yet.
+        context["unrecapped"] = Complaint.objects.filter(status=Status.POSTED, recaps__isnull=True).count()
+    return render(request, "cases/home.html", context)
+
+
+# Step 2: the Form Aduan Media Sosial ------------------------------------------------------
+
+
+@login_required
+def receive(request):
+    if not actions.may(request.user, "receive"):
+        raise PermissionDenied
+    form = forms.ReceiveForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        complaint = actions.complaint_receive(by=request.user, **form.action_kwargs())
+        messages.success(
+            request,
+            _("Complaint received. Its tracking number is %(number)s: tell the complainant (step 3).")
+            % {"number": complaint.tracking_number},
+        )
+        return redirect(complaint)
+    return render(request, "cases/receive.html", {"form": form})
+
+
+# The complaint page and its actions -------------------------------------------------------
+
+
+def _action_table() -> dict:
+    """Each action: its form, how to call it, and what to tell the user afterwards."""
+    return {
+        "register": (
+            forms.RegisterForm,
+            lambda c, u, d: actions.complaint_register(
+                complaint=c, by=u, ack_via=d["ack_via"], ack_link=d["ack_link"], note=d["note"]
+            ),
+            _("Registered: step 3 is done."),
+        ),
+        "forward": (
+            forms.ForwardForm,
+            lambda c, u, d: actions.complaint_forward(
+                complaint=c, by=u, agency=d["agency"], category=d["category"], note=d["note"]
+            ),
+            _("Forwarded to the agency."),
+        ),
+        "answer": (
+            forms.AnswerForm,
+            lambda c, u, d: actions.complaint_answer(complaint=c, by=u, text=d["text"]),
+            _("Answer sent for review."),
+        ),
+        "approve": (
+            forms.ApproveForm,
+            lambda c, u, d: actions.answer_approve(complaint=c, by=u),
+            _("Answer approved: it can now be posted (step 5)."),
+        ),
+        "return": (
+            forms.ReasonForm,
+            lambda c, u, d: actions.answer_return(complaint=c, by=u, reason=d["reason"]),
+            _("Answer returned to the agency."),
+        ),
+        "post": (
+            forms.PostForm,
+            lambda c, u, d: actions.complaint_post_answer(complaint=c, by=u, link=d["link"]),
+            _("Answer posted: step 5 is done."),
+        ),
+        "close": (
+            forms.ReasonForm,
+            lambda c, u, d: actions.complaint_close(complaint=c, by=u, reason=d["reason"]),
+            _("Complaint closed."),
+        ),
+        "reopen": (
+            forms.ReasonForm,
+            lambda c, u, d: actions.complaint_reopen(complaint=c, by=u, reason=d["reason"]),
+            _("Complaint reopened: the agency answers again."),
+        ),
+        "merge": (
+            forms.MergeForm,
+            lambda c, u, d: actions.complaint_merge(complaint=c, into=d["into"], by=u),
+            _("Complaint merged."),
+        ),
+        "flags": (
+            forms.FlagsForm,
+            lambda c, u, d: actions.complaint_set_flags(
+                complaint=c, by=u, confidential=d["confidential"], anonymous=d["anonymous"]
+            ),
+            _("Saved."),
+        ),
+    }
+
+
+def _visible_complaint(request, pk: int) -> Complaint:
+    complaint = get_object_or_404(
+        Complaint.objects.select_related("agency", "category", "kelurahan", "sop", "account", "merged_into", "created_by"),
+        pk=pk,
+    )
+    complaint.check_view(request.user)
+    return complaint
+
+
+def _action_texts() -> dict[str, tuple[str, str, str]]:
+    """Title, explanation and button of each action's form."""
+    return {
+        "register": (
+            _("Register and inform"),
+            _("Tell the complainant the tracking number where they posted, then record how you told them."),
+            _("Mark as registered"),
+        ),
+        "forward": (_("Forward (disposisi)"), _("Send the complaint to the agency (OPD) that must answer it."), _("Forward")),
+        "answer": (
+            _("Answer (tindak lanjut)"),
+            _("The agency's answer goes to the reviewer before it is posted."),
+            _("Send answer for review"),
+        ),
+        "approve": (_("Approve the answer"), _("The answer can then be posted on the complainant's platform."), _("Approve")),
+        "return": (_("Return the answer"), _("Send the answer back to the agency, saying what to change."), _("Return to the agency")),
+        "post": (
+            _("Post the answer"),
+            _("Post the approved answer where the complainant asked, then paste the link to your reply."),
+            _("Mark as posted"),
+        ),
+        "reopen": (_("Reopen"), _("The complainant says it is not resolved: the agency answers again."), _("Reopen")),
+        "close": (_("Close"), _("Close without an answer, e.g. spam or not a complaint. Open steps stop."), _("Close complaint")),
+        "merge": (_("Merge as duplicate"), _("Another complaint already covers this one."), _("Merge")),
+        "flags": (_("Confidential and anonymous"), "", _("Save")),
+    }
+
+
+# Rarely needed: folded away unless their form came back with errors.
+_SECONDARY = {"close", "merge", "flags"}
+
+
+def _complaint_page(request, complaint: Complaint, bound: tuple[str, object] | None = None, status: int = 200):
+    user = request.user
+    table, texts = _action_table(), _action_texts()
+    allowed = set(actions.allowed_actions(user, complaint))
+    cards = []
+    for name in texts:
+        if name not in allowed:
+            continue
+        if bound and bound[0] == name:
+            form = bound[1]
+        else:
+            form = table[name][0](complaint=complaint, user=user, prefix=name)
+        title, help_text, button = texts[name]
+        cards.append(
+            {
+                "name": name,
+                "form": form,
+                "title": title,
+                "help": help_text,
+                "button": button,
+                "secondary": name in _SECONDARY,
+                "open": bool(bound and bound[0] == name),
+            }
+        )
+    steps = list(complaint.steps.select_related("sop_step", "completed_by").order_by("round", "number"))
+    steps += list(
+        Step.objects.filter(recap__complaints=complaint)
+        .select_related("sop_step", "completed_by", "recap")
+        .order_by("recap__period_end", "number")
+    )
+    context = {
+        "complaint": complaint,
+        "cards": cards,
+        "open_step": next((s for s in steps if s.completed_at is None), None),
+        "ack_text": replies.ack_text(complaint) if "register" in allowed else "",
+        "approved_answer": complaint.current_answer() if "post" in allowed else None,
+        "steps": steps,
+        "now": timezone.now(),
+        "source_messages": complaint.messages.all(),
+        "attachments": complaint.attachments.all(),
+        "answers": complaint.answers.select_related("created_by", "reviewed_by", "agency").order_by("-round", "-created_at"),
+        "events": events_with_details(complaint.events.select_related("actor")),
+        "replies": complaint.replies.all(),
+        "duplicates": complaint.merged.all(),
+        "recaps": complaint.recaps.all(),
+        # Anonymous complaints keep the complainant's identity from the agencies.
+        "show_identity": not complaint.anonymous or user.has_role(Role.PROCESSOR, Role.REVIEWER, Role.SUPERVISOR),
+    }
+    return render(request, "cases/complaint.html", context, status=status)
+
+
+@login_required
+def complaint(request, pk: int):
+    return _complaint_page(request, _visible_complaint(request, pk))
+
+
+@login_required
+@require_POST
+def complaint_action(request, pk: int, action: str):
+    table = _action_table()
+    if action not in table:
+        raise Http404
+    complaint = _visible_complaint(request, pk)
+    form_class, do, done = table[action]
+    try:
+        # Who first (403), then whether now: nothing is validated for someone who may not act.
+        actions.check(request.user, action, complaint)
+    except ActionError as exc:
+        messages.error(request, str(exc))
+        return redirect(complaint)
+    form = form_class(request.POST, complaint=complaint, user=request.user, prefix=action)
+    if not form.is_valid():
+        messages.error(request, _("Please correct the errors below."))
+        return _complaint_page(request, complaint, bound=(action, form))
+    try:
+        do(complaint, request.user, form.cleaned_data)
+    except ActionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, done)
+    return redirect(complaint)
+
+
+@login_required
+def complaint_attachment(request, pk: int, attachment_pk: int):
+    complaint = _visible_complaint(request, pk)
+    attachment = get_object_or_404(complaint.attachments, pk=attachment_pk)
+    if not attachment.file:
+        raise Http404
+    # The type was sniffed from the bytes on upload (sigap.cases.attachments); nosniff is on, and the
+    # sandbox keeps a crafted PDF from running anything in the staff's session.
+    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type or "application/octet-stream")
+    response["Content-Security-Policy"] = "sandbox"
+    return response
+
+
+def events_with_details(events) -> list[tuple]:
+    """Each event with its "what changed" rows, agency codes shown by name (one query in all)."""
+    events = list(events)
+    names = dict(Agency.objects.values_list("code", "abbreviation")) if events else {}
+    return [(e, event_details(e, names)) for e in events]
+
+
+# Lists ------------------------------------------------------------------------------------
+
+
+@login_required
+def complaints(request):
+    user = request.user
+    rows = Complaint.objects.for_user(user).select_related("agency").order_by("-received_at", "-pk")
+    form = forms.ComplaintFilterForm(request.GET or None)
+    if form.is_valid():
+        d = form.cleaned_data
+        if d["status"]:
+            rows = rows.filter(status=d["status"])
+        if d["platform"]:
+            rows = rows.filter(platform=d["platform"])
+        if d["agency"]:
+            rows = rows.filter(agency=d["agency"])
+        if d["q"].strip():
+            rows = rows.filter(_search(d["q"].strip(), user))
+    return render(request, "cases/complaints.html", {"form": form, "page": Paginator(rows, 25).get_page(request.GET.get("page"))})
+
+
+def _search(q: str, user) -> Q:
+    number = tracking.normalize(q, settings.SIGAP_TRACKING_PREFIX)
+    if number:
+        return Q(tracking_number=number)
+    who = Q(complainant_handle__icontains=q) | Q(complainant_name__icontains=q)
+    if not user.has_role(Role.PROCESSOR, Role.REVIEWER, Role.SUPERVISOR):
+        who &= Q(anonymous=False)
+    return Q(tracking_number__icontains=q) | Q(text__icontains=q) | who
+
+
+@login_required
+def overdue(request):
+    user, now = request.user, timezone.now()
+    late = Step.objects.overdue(now).for_user(user)
+    by_role = list(late.values("role").annotate(n=Count("pk")).order_by("-n", "role"))
+    by_agency = list(
+        late.filter(complaint__isnull=False)
+        .values("complaint__agency", "complaint__agency__abbreviation", "complaint__agency__name")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "complaint__agency__name")
+    )
+    rows = late.select_related("complaint__agency", "recap__agency", "sop_step")
+    agency = request.GET.get("agency", "")
+    if agency == "none":
+        rows = rows.filter(complaint__isnull=False, complaint__agency=None)
+    elif agency.isdigit():
+        rows = rows.filter(complaint__agency_id=int(agency))
+    groups: dict[str, list[Step]] = {}
+    for step in rows.order_by("role", "due_at")[:500]:
+        groups.setdefault(step.role, []).append(step)
+    context = {
+        "now": now,
+        "total": sum(r["n"] for r in by_role),
+        "by_role": by_role,
+        "by_agency": by_agency,
+        "largest_role": max((r["n"] for r in by_role), default=0),
+        "largest_agency": max((r["n"] for r in by_agency), default=0),
+        "groups": [(role, groups[role]) for role in groups],
+        "agency_filter": agency,
+    }
+    return render(request, "cases/overdue.html", context)
+
+
+@login_required
+def notifications(request):
+    mine = Notification.objects.for_user(request.user)
+    if request.method == "POST":
+        unread = mine.filter(read_at=None)
+        if request.POST.get("id", "").isdigit():
+            unread = unread.filter(pk=int(request.POST["id"]))
+        unread.update(read_at=timezone.now())
+        target = request.POST.get("next", "")
+        if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+            return HttpResponseRedirect(target)
+        return redirect("notifications")
+    page = Paginator(mine.select_related("step"), 30).get_page(request.GET.get("page"))
+    return render(request, "cases/notifications.html", {"page": page, "list_url": reverse("notifications")})
