@@ -1,4 +1,4 @@
-"""`sigap demo`: demo users and sample complaints in every SOP step. Safe to run again."""
+"""`sigap demo`: demo users, the city's demo accounts, and sample complaints in every SOP step. Safe to run again."""
 
 from datetime import timedelta
 
@@ -9,7 +9,9 @@ from django.utils import timezone
 from sigap.agencies.models import Agency, Category, Kelurahan
 from sigap.cases import actions
 from sigap.cases.models import Complaint
+from sigap.fakeplatform.accounts import CITY_ACCOUNTS, DEMO_POLL_INTERVALS, TOKEN_ENV
 from sigap.people.models import Role, User
+from sigap.platforms.models import Account
 from sigap.recaps.actions import recap_archive, recap_create
 
 PASSWORD = "sigap-demo-2026"
@@ -52,8 +54,9 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, **options):
         users = {name: self._user(name, role, code, full) for name, role, code, full in USERS}
+        self._accounts()
         if Complaint.objects.exists():
-            self.stdout.write("Demo complaints exist already; users checked.")
+            self.stdout.write("Demo complaints exist already; users and accounts checked.")
             return
         self._complaints(users)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Every demo user's password is {PASSWORD}"))
@@ -73,6 +76,20 @@ class Command(BaseCommand):
             user.is_staff = user.is_superuser = role == Role.ADMIN
             user.save()
         return user
+
+    def _accounts(self) -> None:
+        """One account per platform, the ones `sigap fakeplatform` plays; `sigap run` sets their tokens."""
+        for platform, account in CITY_ACCOUNTS.items():
+            Account.objects.get_or_create(
+                platform=platform,
+                external_id=account["id"],
+                defaults={
+                    "name": account["name"],
+                    "handle": account["handle"],
+                    "token_env": TOKEN_ENV[platform],
+                    "poll_interval": DEMO_POLL_INTERVALS.get(platform, 0),
+                },
+            )
 
     def _complaints(self, users) -> None:
         op, rev = users["operator"], users["penelaah"]
