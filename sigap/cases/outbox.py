@@ -60,8 +60,8 @@ def send_one_reply(now=None) -> bool:
 def _send(reply: Reply, now):
     if reply.account is None or not reply.account.active:
         raise PlatformError(_("The city account for this platform is not connected."), permanent=True)
-    platform = adapter_for(reply.account)
     message = reply.message
+    platform = adapter_for(reply.account, platform=message.platform)
     private = reply.private or _needs_private(reply, message)
     outbound = platform.reply_for(message, reply.text, private=private)
     _check_windows(platform, reply, message, outbound, now)

@@ -133,6 +133,10 @@ class Platform:
     def send(self, reply: OutboundReply) -> Sent:
         raise NotImplementedError
 
+    def complete(self, item: Inbound) -> Inbound:
+        """Fetch what a webhook leaves out (an Instagram mention's or TikTok comment's words); default: nothing."""
+        return item
+
     def reply_for(self, item: Any, text: str, *, private: bool = False) -> OutboundReply:
         """The reply that answers `item` (an Inbound, or anything with its fields, such as a stored message)."""
         dm = item.kind == "dm"

@@ -36,5 +36,6 @@ def build(platform: str, *, account_id: str = "", token: str = "", client=None) 
     return get_platform_class(platform)(**kwargs)
 
 
-def adapter_for(account, *, client=None) -> Platform:
-    return build(account.platform, account_id=account.external_id, token=account.token(), client=client)
+def adapter_for(account, *, platform: str = "", client=None) -> Platform:
+    """The adapter for an account; `platform` picks the product where an account serves two (a Page: Facebook and Messenger)."""
+    return build(platform or account.platform, account_id=account.external_id, token=account.token(), client=client)

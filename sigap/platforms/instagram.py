@@ -94,6 +94,9 @@ class Instagram(MetaPlatform):
             reply.in_reply_to = item.parent_id
         return reply
 
+    def complete(self, item: Inbound) -> Inbound:
+        return self.fetch_mention(item) if item.kind == "mention" and not item.text else item
+
     def fetch_mention(self, item: Inbound) -> Inbound:
         """Fill in the text and author of a mention, which the webhook leaves out (§2.1, [IG-mc][IG-mm])."""
         if item.external_id != item.thread_id:

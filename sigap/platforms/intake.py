@@ -63,23 +63,29 @@ def process_one_delivery() -> bool:
 
 
 def _complete(item: Inbound) -> Inbound:
-    """Instagram's mention webhook carries ids only (platform-apis §2.1): fetch the words."""
-    if item.kind != "mention" or item.text:
+    """Some webhooks carry ids only (an Instagram mention, a TikTok comment): fetch the words."""
+    if item.text or item.kind in ("status", "edit", "delete"):
         return item
     account = find_account(item)
-    platform = adapter_for(account) if account else None
-    if platform is None or not hasattr(platform, "fetch_mention"):
+    if account is None:
         return item
     try:
-        return platform.fetch_mention(item)
+        return adapter_for(account, platform=item.platform).complete(item)
     except PlatformError as exc:
-        log.warning("could not fetch %s mention %s: %s", item.platform, item.external_id, exc.message)
+        log.warning("could not fetch %s item %s: %s", item.platform, item.external_id, exc.message)
         return item
 
 
 def find_account(item: Inbound) -> Account | None:
-    platforms = ACCOUNT_PLATFORMS.get(item.platform, [item.platform])
-    return Account.objects.filter(platform__in=platforms, external_id=item.account_id, active=True).first()
+    accounts = Account.objects.filter(platform__in=ACCOUNT_PLATFORMS.get(item.platform, [item.platform]), active=True)
+    if item.account_id:
+        matches = list(accounts.filter(external_id=item.account_id))
+        # Messenger shares its Page id with Facebook: the product's own account wins.
+        matches.sort(key=lambda a: a.platform != item.platform)
+        return matches[0] if matches else None
+    # Telegram updates do not name the bot they were sent to: with one bot, it is that one.
+    only = list(accounts.filter(platform=item.platform)[:2])
+    return only[0] if len(only) == 1 else None
 
 
 def ingest(item: Inbound) -> Message | None:

@@ -6,6 +6,7 @@ carry only ids (§7.1), and comment polling needs each video's id, which this ad
 
 import json
 import time
+from dataclasses import replace
 from collections.abc import Mapping
 from datetime import timedelta
 
@@ -20,6 +21,7 @@ from sigap.platforms.base import (
     as_id,
     as_int,
     as_text,
+    dicts,
     dig,
     from_timestamp,
     header,
@@ -38,6 +40,7 @@ DM_MAX_TEXT = 950
 # Envelope codes that pass with time [U: TikTok's Business API code list is not in the reference]:
 # 40100 "requests too frequent", and 5xxxx server-side errors.
 RATE_LIMIT_CODE = 40100
+MAX_COMMENT_PAGES = 5  # a new comment is among the newest: a few pages are enough
 
 
 class TikTok(Platform):
@@ -148,6 +151,29 @@ class TikTok(Platform):
             "POST", self._url("business", "comment", "reply", "create") + "/", json=body, duplicate_is_harmless=False
         )
         return Sent(external_id=as_id(dig(data, "data", "comment_id")))  # [U data shape]
+
+    def complete(self, item: Inbound) -> Inbound:
+        """§7.1 [U]: a comment event carries ids only; read the words from the video's comment list."""
+        if item.kind != "comment" or item.text or not item.thread_id:
+            return item
+        cursor = 0
+        for _page in range(MAX_COMMENT_PAGES):
+            params = {"business_id": self.account_id, "video_id": item.thread_id, "cursor": cursor, "max_count": 30}
+            data = dig(self._call("GET", self._url("business", "comment", "list") + "/", params=params), "data", default={})
+            for comment in dicts(dig(data, "comments")):
+                if as_id(comment.get("comment_id")) == item.external_id:
+                    return replace(
+                        item,
+                        author_id=as_id(comment.get("user_id")),
+                        author_handle=as_text(comment.get("username")),
+                        author_name=as_text(comment.get("display_name")),
+                        text=as_text(comment.get("text")),
+                        posted_at=from_timestamp(comment.get("create_time")) or item.posted_at,
+                    )
+            if not data.get("has_more"):
+                break
+            cursor = as_int(data.get("cursor")) or 0
+        return item
 
     def _send_message(self, reply: OutboundReply) -> Sent:
         body: dict = {
