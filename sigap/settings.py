@@ -70,13 +70,14 @@ INSTALLED_APPS = [
     "sigap.public",
     "sigap.api",
     "sigap.open311",
+    "sigap.fakeplatform",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "sigap.people.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -140,6 +141,8 @@ TIME_ZONE = "Asia/Jakarta"  # shown in Western Indonesian Time
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.getenv("SIGAP_STATIC_ROOT", BASE_DIR / "staticfiles"))
+# The staff pages' stylesheet and icon live in sigap/static (the package itself is not an app).
+STATICFILES_DIRS = [BASE_DIR / "sigap" / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.getenv("SIGAP_MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {
@@ -231,6 +234,27 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.getenv("SIGAP_LOG_LEVEL", "INFO")},
     "loggers": {"django.server": {"level": "WARNING"}},
 }
+
+# Recaps (SOP step 6) and their archive (step 7): sigap.recaps.
+# The letterhead (kop surat) of the recap PDF; the defaults are Diskominfo SP Surakarta's, as on the SOP.
+SIGAP_LETTERHEAD_GOVERNMENT = os.getenv("SIGAP_LETTERHEAD_GOVERNMENT", "PEMERINTAH KOTA SURAKARTA")
+SIGAP_LETTERHEAD_AGENCY = os.getenv(
+    "SIGAP_LETTERHEAD_AGENCY", "DINAS KOMUNIKASI, INFORMATIKA, STATISTIK DAN PERSANDIAN"
+)
+SIGAP_LETTERHEAD_ADDRESS = os.getenv(
+    "SIGAP_LETTERHEAD_ADDRESS", "Jalan Jenderal Sudirman No. 2 Surakarta 57133, Telp. (0271) 2931667"
+)
+SIGAP_LETTERHEAD_CONTACT = os.getenv(
+    "SIGAP_LETTERHEAD_CONTACT", "Email: diskominfosp@surakarta.go.id, Website: diskominfosp.surakarta.go.id"
+)
+SIGAP_LETTERHEAD_LOGO = os.getenv("SIGAP_LETTERHEAD_LOGO", "")  # a PNG or JPEG file; none by default
+# An answer later than this many hours counts as late: the city's own 2×24 jam.
+SIGAP_RECAP_LATE_HOURS = envint("SIGAP_RECAP_LATE_HOURS", "48")
+# The PDF lists at most this many rows (the XLSX and CSV always list all of them).
+SIGAP_RECAP_PDF_MAX_ROWS = envint("SIGAP_RECAP_PDF_MAX_ROWS", "500")
+# Archived recap files are kept this many days after their period ends, then `sigap archive prune`
+# removes the files (the register entries and their hashes stay). 0 keeps them forever.
+SIGAP_ARCHIVE_RETENTION_DAYS = envint("SIGAP_ARCHIVE_RETENTION_DAYS", "1825")
 
 try:
     from sigap.local_settings import *  # noqa: F401,F403

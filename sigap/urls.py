@@ -15,4 +15,11 @@ urlpatterns = [
     path("keluar/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("sigap.cases.urls")),
     path("rekap/", include("sigap.recaps.urls")),
+    path("laporan/", include("sigap.recaps.report_urls")),
+]
+urlpatterns += [
+    path("lacak/", include("sigap.public.urls")),
+    path("api/v1/", include("sigap.api.urls")),
+    path("open311/v2/", include("sigap.open311.urls")),
+    path("", include("sigap.ops.urls")),
 ]

@@ -8,7 +8,9 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from sigap.cases import clockwatch, outbox
+from sigap.ops.heartbeat import beat
 from sigap.platforms import intake, polling
+from sigap.recaps import schedule
 
 log = logging.getLogger("sigap.worker")
 
@@ -19,6 +21,7 @@ JOBS = [
     outbox.send_one_reply,
     outbox.flag_one_stale_sending,
     clockwatch.notify_one_overdue,
+    schedule.run_one_schedule,
 ]
 
 
@@ -38,6 +41,7 @@ class Command(BaseCommand):
             self.stdout.write("Sigap worker started.")
         while not self.shutdown:
             worked = self.run_pass()
+            beat("worker")  # what /healthz reads; writes at most every few seconds
             close_old_connections()
             if not worked:
                 if once:
