@@ -10,6 +10,8 @@ SHARED = HERE.parent.parent / "shared" / "data"
 BENCHMARKS = [
     ("Webhook intake", ["webhooks.py"], None),
     ("Triage and routing quality and speed", ["triage.py"], SHARED),
+    ("Recap build time and memory", ["recap.py"], None),
+    ("Acknowledgement latency", ["ack_latency.py"], None),
 ]
 
 

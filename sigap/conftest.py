@@ -114,3 +114,4 @@ def walk_to(processor, reviewer, agencies):
         return complaint
 
     return walk
+

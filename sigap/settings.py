@@ -256,6 +256,15 @@ SIGAP_RECAP_PDF_MAX_ROWS = envint("SIGAP_RECAP_PDF_MAX_ROWS", "500")
 # removes the files (the register entries and their hashes stay). 0 keeps them forever.
 SIGAP_ARCHIVE_RETENTION_DAYS = envint("SIGAP_ARCHIVE_RETENTION_DAYS", "1825")
 
+# Triage and routing (sigap.triage). A message is decided by the model when the model's confidence
+# reaches the threshold; below it, the message waits in the triage queue for a person. On the demo's
+# simulated messages the shipped model decides 80 % itself at 0.5, opening about 3 % of its
+# complaints for non-complaints and leaving about 3 % of complaints unopened; at 0.6, 68 %, 2 %, 2 %.
+SIGAP_TRIAGE_THRESHOLD = float(os.getenv("SIGAP_TRIAGE_THRESHOLD", "0.5"))
+# Where `sigap train` keeps the deployment's own models (triage.joblib, routing.joblib). Without
+# them the shipped triage model and the categories' keyword rules are used.
+SIGAP_MODEL_DIR = Path(os.getenv("SIGAP_MODEL_DIR", VAR_DIR / "models"))
+
 try:
     from sigap.local_settings import *  # noqa: F401,F403
 except ImportError:

@@ -22,4 +22,5 @@ urlpatterns += [
     path("api/v1/", include("sigap.api.urls")),
     path("open311/v2/", include("sigap.open311.urls")),
     path("", include("sigap.ops.urls")),
+    path("triase/", include("sigap.triage.urls")),
 ]

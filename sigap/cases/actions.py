@@ -38,6 +38,10 @@ RULES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "flags": ((P, R), (*OPEN_STATUSES, Status.POSTED, Status.CLOSED)),
     "recap": ((P, R), ()),
     "archive": ((P, R), ()),
+    # sigap.triage: deciding doubtful messages and answering questions, and confirming or correcting
+    # the suggested routing until the complaint is forwarded (forwarding itself chooses the agency).
+    "triage": ((P, R), ()),
+    "route": ((P, R), (Status.NEW, Status.RECEIVED, Status.REGISTERED)),
 }
 
 
@@ -215,20 +219,28 @@ def complaint_receive(
     return complaint
 
 
+def thread_complaint(message: Message) -> Complaint | None:
+    """The open complaint a message continues: same platform, account, thread and author."""
+    key = message.thread_key
+    if not key:
+        return None
+    return Complaint.objects.filter(thread_key=key, status__in=OPEN_STATUSES).order_by("-pk").first()
+
+
 @transaction.atomic
-def complaint_open_from_message(*, message: Message) -> Complaint:
+def complaint_open_from_message(*, message: Message, by=None) -> Complaint:
     """A message from a channel: a follow-up joins its thread's open complaint, else a new complaint opens.
 
-    Step 2 runs from the citizen's post time to this decision; the step-3 acknowledgement
-    carrying the tracking number is queued in the outbox.
+    Step 2 runs from the citizen's post time to this decision (the worker's, or `by`'s when a
+    person decided in the triage queue); the step-3 acknowledgement carrying the tracking number
+    is queued in the outbox.
     """
     key = message.thread_key
-    if key:
-        open_one = Complaint.objects.filter(thread_key=key, status__in=OPEN_STATUSES).order_by("-pk").first()
-        if open_one is not None:
-            Message.objects.filter(pk=message.pk).update(complaint=open_one)
-            record_event("follow_up", complaint=open_one, message=message.pk, text=message.text[:500])
-            return open_one
+    open_one = thread_complaint(message)
+    if open_one is not None:
+        Message.objects.filter(pk=message.pk).update(complaint=open_one)
+        record_event("follow_up", by=by, complaint=open_one, message=message.pk, text=message.text[:500])
+        return open_one
     now = timezone.now()
     complaint = Complaint.objects.create(
         sop=SopVersion.current(),
@@ -243,15 +255,16 @@ def complaint_open_from_message(*, message: Message) -> Complaint:
         posted_at=message.posted_at,
         received_at=now,
         thread_key=key,
+        created_by=by,
     )
     Message.objects.filter(pk=message.pk).update(complaint=complaint)
     for media in (message.raw or {}).get("_media", []):
         if media.get("url"):
             Attachment.objects.create(complaint=complaint, message=message, url=media["url"][:1000], name=media.get("type", ""))
     issue_tracking_number(complaint)
-    complete_step(start_step(complaint=complaint, number=2, started_at=message.posted_at), at=now, outcome=_("received"))
+    complete_step(start_step(complaint=complaint, number=2, started_at=message.posted_at), by=by, at=now, outcome=_("received"))
     start_step(complaint=complaint, number=3, started_at=now)
-    record_event("received", complaint=complaint, platform=message.platform, permalink=message.permalink, via="channel")
+    record_event("received", by=by, complaint=complaint, platform=message.platform, permalink=message.permalink, via="channel")
     if message.account_id:
         queue_reply(complaint=complaint, message=message, kind=Reply.Kind.ACK)
     return complaint

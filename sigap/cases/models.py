@@ -110,6 +110,18 @@ class Complaint(models.Model):
             raise PermissionDenied
 
 
+class TriageState(models.TextChoices):
+    """Where an inbound message stands in triage (sigap.triage.decide); the decisions themselves are rows."""
+
+    NONE = "", _("Not triaged")  # entered with the form, or stored before triage existed
+    PENDING = "pending", _("Waiting for a person to triage")
+    TO_ANSWER = "to_answer", _("Question waiting for an operator's answer")
+    DONE = "done", _("Triaged")
+
+
+TRIAGE_WAITING = [TriageState.PENDING, TriageState.TO_ANSWER]
+
+
 class Message(models.Model):
     """One inbound message, kept verbatim: the evidence a complaint rests on."""
 
@@ -128,6 +140,9 @@ class Message(models.Model):
     posted_at = models.DateTimeField()
     received_at = models.DateTimeField(default=timezone.now)
     raw = models.JSONField(default=dict, blank=True)
+    triage_state = models.CharField(
+        _("triage"), max_length=12, choices=TriageState.choices, default=TriageState.NONE, blank=True
+    )
 
     class Meta:
         ordering = ["posted_at", "pk"]
@@ -136,6 +151,12 @@ class Message(models.Model):
             models.UniqueConstraint(
                 fields=["platform", "external_id"], condition=~Q(external_id=""), name="message_platform_id_unique"
             )
+        ]
+        indexes = [
+            # The triage queue (sigap.triage.views) and the menu's count: waiting messages, oldest first.
+            models.Index(
+                fields=["triage_state", "posted_at"], condition=Q(triage_state__in=TRIAGE_WAITING), name="message_triage_queue"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,7 +1,7 @@
 """From stored webhook deliveries (and polls) to messages and complaints, in `sigap worker`.
 
-Each delivery is read in one transaction: its messages, the complaints they open and the
-acknowledgements they queue commit together with the delivery's "done" mark, so a crash
+Each delivery is read in one transaction: its messages, their triage decisions, the complaints
+they open and the replies they queue commit together with the delivery's "done" mark, so a crash
 means the delivery is simply read again, and the (platform, external id) constraint makes
 reading it again harmless.
 """
@@ -17,6 +17,7 @@ from sigap.platforms.base import Inbound, PlatformError
 from sigap.platforms.connect import adapter_for, build
 from sigap.platforms.models import Account, Delivery
 from sigap.platforms.registry import webhook_platforms
+from sigap.triage import decide
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,8 @@ def process_one_delivery() -> bool:
         error = ""
     except (ValueError, KeyError, TypeError) as exc:
         items, error = [], f"{type(exc).__name__}: {exc}"[:500]
+    if items:
+        decide.warm_up()  # load the models (seconds, once per process) before taking the write lock
     with transaction.atomic():
         locked = Delivery.objects.select_for_update().filter(pk=delivery.pk, status=Delivery.Status.PENDING).first()
         if locked is None:
@@ -102,7 +105,8 @@ def ingest(item: Inbound) -> Message | None:
     if item.kind in ("edit", "delete"):
         _record_change(message, item)
     elif item.text.strip() or item.media:
-        actions.complaint_open_from_message(message=message)
+        # Triage decides: a complaint opens, a greeting is answered, or a person looks (sigap.triage).
+        decide.triage_message(message=message)
     return message
 
 

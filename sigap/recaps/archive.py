@@ -205,27 +205,36 @@ def verify() -> tuple[int, int, list[Problem]]:
         files = list(entry.files.all())
         n = entry.sequence
         if n != expected_sequence:
-            problems.append(Problem("sequence", _("entry #%(n)s follows #%(m)s: an entry is missing or renumbered") % {"n": n, "m": expected_sequence - 1}))
+            message = _("entry #%(n)s follows #%(m)s: an entry is missing or renumbered")
+            problems.append(Problem("sequence", message % {"n": n, "m": expected_sequence - 1}))
         if entry.previous_hash != expected_previous:
-            problems.append(Problem("chain", _("entry #%(n)s does not chain onto the entry before it: entries were reordered, removed or rewritten") % {"n": n}))
+            message = _("entry #%(n)s does not chain onto the entry before it: entries were reordered, removed or rewritten")
+            problems.append(Problem("chain", message % {"n": n}))
         if chain(entry.previous_hash, canonical(entry, files)) != entry.entry_hash:
-            problems.append(Problem("entry", _("entry #%(n)s was edited: its content no longer matches its hash") % {"n": n}))
+            message = _("entry #%(n)s was edited: its content no longer matches its hash")
+            problems.append(Problem("entry", message % {"n": n}))
         for f in files:
             registered.add(f.file.name)
-            if f.pruned_at is not None:
-                continue
-            checked += 1
-            if not default_storage.exists(f.file.name):
-                problems.append(Problem("missing", _("missing file: %(name)s (entry #%(n)s)") % {"name": f.file.name, "n": n}))
-                continue
-            with default_storage.open(f.file.name, "rb") as handle:
-                if _sha256(handle) != f.sha256:
-                    problems.append(Problem("changed", _("changed file: %(name)s (entry #%(n)s): its SHA-256 differs from the register") % {"name": f.file.name, "n": n}))
+            if f.pruned_at is None:
+                checked += 1
+                problem = _check_file(f, n)
+                if problem is not None:
+                    problems.append(problem)
         expected_previous, expected_sequence = entry.entry_hash, n + 1
     for name in sorted(_walk(ROOT)):
         if name not in registered:
             problems.append(Problem("added", _("added file: %(name)s is not in the archive register") % {"name": name}))
     return entries, checked, problems
+
+
+def _check_file(f: ArchiveFile, n: int) -> Problem | None:
+    if not default_storage.exists(f.file.name):
+        return Problem("missing", _("missing file: %(name)s (entry #%(n)s)") % {"name": f.file.name, "n": n})
+    with default_storage.open(f.file.name, "rb") as handle:
+        if _sha256(handle) == f.sha256:
+            return None
+    message = _("changed file: %(name)s (entry #%(n)s): its SHA-256 differs from the register")
+    return Problem("changed", message % {"name": f.file.name, "n": n})
 
 
 def head_hash() -> str:

@@ -555,7 +555,8 @@ def _buckets(days: Counter, start: datetime, end: datetime) -> tuple[list[tuple[
     first = local(start).date()
     last = (local(end) - timedelta(microseconds=1)).date()
     if (last - first).days < MAX_DAY_BUCKETS:
-        return [(first + timedelta(days=i), days.get(first + timedelta(days=i), 0)) for i in range((last - first).days + 1)], "day"
+        every_day = (first + timedelta(days=i) for i in range((last - first).days + 1))
+        return [(day, days.get(day, 0)) for day in every_day], "day"
     months = Counter()
     for day, n in days.items():
         months[day.replace(day=1)] += n

@@ -193,7 +193,10 @@ def recap_charts(s: Summary, lang: str) -> list[Chart]:
     )
     top = s.by_category[:10]
     categories = Chart(
-        _("Answered complaints per category (top 10)"), [c or "–" for c, _n in top], [n for _c, n in top], [fmt_int(n, lang) for _c, n in top]
+        _("Answered complaints per category (top 10)"),
+        [c or "–" for c, _n in top],
+        [n for _c, n in top],
+        [fmt_int(n, lang) for _c, n in top],
     )
     rates = [s.step_pct(n) for n in STEPS]
     sop = Chart(

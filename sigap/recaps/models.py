@@ -81,7 +81,10 @@ class RecapSchedule(models.Model):
 
     frequency = models.CharField(_("frequency"), max_length=10, choices=Frequency.choices)
     weekday = models.PositiveSmallIntegerField(
-        _("weekday"), choices=WEEKDAYS, default=0, help_text=_("Weekly: the day the recap is made; the week ends the midnight before.")
+        _("weekday"),
+        choices=WEEKDAYS,
+        default=0,
+        help_text=_("Weekly: the day the recap is made; the week ends the midnight before."),
     )
     day = models.PositiveSmallIntegerField(
         _("day of the month"), default=1, validators=[MinValueValidator(1), MaxValueValidator(28)], help_text=_("Monthly.")

@@ -12,6 +12,8 @@ wanted in the same document, whatever the reader's language.
 
 from datetime import date, datetime, timedelta
 
+from django.utils import translation
+
 from sigap.platforms.models import PlatformName
 from sigap.recaps.build import STEPS, Summary, local
 
@@ -25,6 +27,11 @@ MONTHS = {
 
 
 # Numbers and dates -------------------------------------------------------------------------
+
+
+def current_lang() -> str:
+    """"en" when English is active, else "id": how numbers and dates are written."""
+    return "en" if (translation.get_language() or "id").startswith("en") else "id"
 
 
 def fmt_int(n: int, lang: str = "id") -> str:
@@ -134,7 +141,8 @@ def _received(s: Summary, lang: str) -> str:
             text += f" Kanal terbanyak adalah {_list(channels, lang)}."
             peaks = _list([fmt_date(d, lang) for d, _k in s.peak_days], lang)
             text += f" Puncak aduan terjadi pada {peaks} ({n(s.peak_days[0][1])} aduan per hari)"
-            text += f", terbanyak pukul {s.peak_hour:02d}.00–{(s.peak_hour + 1) % 24:02d}.00 WIB." if s.peak_hour is not None else "."
+            hour = s.peak_hour
+            text += f", terbanyak pukul {hour:02d}.00–{(hour + 1) % 24:02d}.00 WIB." if hour is not None else "."
         return text
     text = f"In the period {period}{scope}, the City of Surakarta received {_en(s.received, 'complaint')} through social media."
     if s.received:
@@ -147,7 +155,8 @@ def _received(s: Summary, lang: str) -> str:
         text += f" The busiest channels were {_list(channels, lang)}."
         peaks = _list([fmt_date(d, lang) for d, _k in s.peak_days], lang)
         text += f" Complaints peaked on {peaks} ({n(s.peak_days[0][1])} a day)"
-        text += f", most of them between {s.peak_hour:02d}:00 and {(s.peak_hour + 1) % 24:02d}:00 WIB." if s.peak_hour is not None else "."
+        hour = s.peak_hour
+        text += f", most of them between {hour:02d}:00 and {(hour + 1) % 24:02d}:00 WIB." if hour is not None else "."
     return text
 
 
@@ -165,7 +174,9 @@ def _answered(s: Summary, lang: str) -> str:
     p = lambda x: fmt_pct(x, lang)  # noqa: E731
     h = lambda x: fmt_num(x, lang, 1)  # noqa: E731
     if not s.answered:
-        return "Belum ada jawaban yang diunggah ke media sosial pada periode ini." if lang == "id" else "No answer was posted on social media in this period."
+        if lang == "id":
+            return "Belum ada jawaban yang diunggah ke media sosial pada periode ini."
+        return "No answer was posted on social media in this period."
     categories = [(c or ("tanpa kategori" if lang == "id" else "uncategorised"), k) for c, k in s.by_category]
     top, rest = categories[0], categories[1:4]
     steps = _list([f"{'langkah' if lang == 'id' else 'step'} {k} {p(s.step_pct(k))}" for k in STEPS], lang)
@@ -183,10 +194,11 @@ def _answered(s: Summary, lang: str) -> str:
         text += f", disusul {_list([f'{c} ({n(k)})' for c, k in rest], lang)}." if rest else "."
         text += f" Topik yang paling sering muncul: {_topics(s, lang)}." if s.topics else ""
         if s.external:
-            text += f" Aduan untuk instansi di luar Pemerintah Kota: {_list([f'{a.name} ({n(a.answered)})' for a in s.external], lang, most=MOST)}."
+            text += f" Aduan untuk instansi di luar Pemerintah Kota: {_external(s, lang)}."
         return text + f" Pencapaian waktu SOP: {steps}."
     text = (
-        f"In this period {_en(s.answered, 'answer')} {'was' if s.answered == 1 else 'were'} posted on social media, with a median answer time of"
+        f"In this period {_en(s.answered, 'answer')} {'was' if s.answered == 1 else 'were'} posted on social media,"
+        " with a median answer time of"
         f" {h(s.median_hours)} hours (90th percentile: {h(s.p90_hours)} hours)."
     )
     if s.late:
@@ -198,8 +210,12 @@ def _answered(s: Summary, lang: str) -> str:
     text += f", followed by {_list([f'{c} ({n(k)})' for c, k in rest], lang)}." if rest else "."
     text += f" The most frequent topics: {_topics(s, lang)}." if s.topics else ""
     if s.external:
-        text += f" Complaints for bodies outside the city government: {_list([f'{a.name} ({n(a.answered)})' for a in s.external], lang, most=MOST)}."
+        text += f" Complaints for bodies outside the city government: {_external(s, lang)}."
     return text + f" SOP time achievement: {steps}."
+
+
+def _external(s: Summary, lang: str) -> str:
+    return _list([f"{a.name} ({fmt_int(a.answered, lang)})" for a in s.external], lang, most=MOST)
 
 
 def _hours_id(hours: int) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from django.conf import settings
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
@@ -21,7 +21,7 @@ from fpdf.enums import XPos, YPos
 from sigap.recaps import charts, figures
 from sigap.recaps.build import RecapData, Summary
 from sigap.recaps.columns import HIDDEN_LABELS, flag, platform_label
-from sigap.recaps.narrative import fmt_int, fmt_num, narrative, period_label
+from sigap.recaps.narrative import current_lang, fmt_int, fmt_num, narrative, period_label
 from sigap.sop.models import SopVersion
 
 FONTS = Path(__file__).resolve().parent / "fonts"
@@ -94,7 +94,7 @@ class RecapPDF(FPDF):
 
 def render(data: RecapData, out: BinaryIO, *, max_rows: int | None = None, compress: bool = True) -> None:
     s = data.summary  # one full pass unless the XLSX already summed it
-    lang = "en" if (translation.get_language() or "id").startswith("en") else "id"
+    lang = current_lang()
     period = period_label(data.period_start, data.period_end, lang)
     pdf = RecapPDF(_("Recap of answered social-media complaints, %(period)s") % {"period": period})
     pdf.set_compression(compress)

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -23,7 +23,7 @@ from sigap.recaps import archive, charts, csv, figures, pdf, xlsx
 from sigap.recaps.archive import file_stem
 from sigap.recaps.build import RecapData
 from sigap.recaps.models import Archive, ArchiveFile, Recap
-from sigap.recaps.narrative import narrative, period_label
+from sigap.recaps.narrative import current_lang, narrative, period_label
 
 CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -37,13 +37,9 @@ def _sees_all(user) -> bool:
     return user.is_admin or user.role != Role.LIAISON
 
 
-def _lang() -> str:
-    return "en" if (translation.get_language() or "id").startswith("en") else "id"
-
-
 def figures_context(summary) -> dict:
     """What recaps/_report_figures.html needs: tables, charts and the narrative of a summary."""
-    lang = _lang()
+    lang = current_lang()
     return {
         "summary": summary,
         "key_figures": figures.key_figures(summary, lang),
@@ -88,7 +84,7 @@ def dashboard(request):
     context = {
         "strip": strip,
         "chosen": chosen,
-        "period": period_label(selected.period_start, selected.period_end, _lang()),
+        "period": period_label(selected.period_start, selected.period_end, current_lang()),
         "agency": agency,
         "platform": platform,
         "agencies": Agency.objects.filter(active=True) if _sees_all(request.user) else None,
@@ -131,7 +127,7 @@ def recap_report(request, pk: int):
     data = RecapData.for_recap(recap)
     context = {
         "recap": recap,
-        "period": period_label(recap.period_start, recap.period_end, _lang()),
+        "period": period_label(recap.period_start, recap.period_end, current_lang()),
         "scope": figures.scope_label(recap.agency, recap.platform),
         "formats": list(CONTENT_TYPES),
         "archive": getattr(recap, "archive", None),

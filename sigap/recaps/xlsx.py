@@ -27,7 +27,7 @@ from openpyxl.utils import get_column_letter
 from sigap.recaps import columns as cols
 from sigap.recaps.build import STEPS, RecapData, Summary
 from sigap.recaps.figures import scope_label
-from sigap.recaps.narrative import narrative, period_label, platform_name
+from sigap.recaps.narrative import current_lang, narrative, period_label, platform_name
 
 DATE_FORMAT = "dd-mm-yyyy hh:mm"
 HOURS_FORMAT = "0.00"
@@ -72,7 +72,7 @@ def _cell(ws, value, *, font=None, fmt=None, fill=None, align=None) -> WriteOnly
 
 def title(data: RecapData) -> str:
     text = _("Recap of social-media complaints answered, %(period)s") % {
-        "period": period_label(data.period_start, data.period_end)
+        "period": period_label(data.period_start, data.period_end, current_lang())
     }
     return f"{text} — {scope_label(data.agency, data.platform)}"
 
@@ -208,7 +208,8 @@ def _summary_sheet(ws, s: Summary) -> None:
     _table(ws, _("Received per day") if s.bucket == "day" else _("Received per month"), [_("Date"), _("Received")], [
         [_cell(ws, d, fmt="dd-mm-yyyy" if s.bucket == "day" else "mm-yyyy"), n] for d, n in s.per_bucket
     ])  # fmt: skip
-    _table(ws, _("Received by hour of day (WIB)"), [_("Hour"), _("Received")], [[f"{h:02d}", n] for h, n in enumerate(s.per_hour)])
+    by_hour = [[f"{h:02d}", n] for h, n in enumerate(s.per_hour)]
+    _table(ws, _("Received by hour of day (WIB)"), [_("Hour"), _("Received")], by_hour)
     _table(ws, _("Ten most frequent topics"), [_("Topic"), _("Complaints")], [list(t) for t in s.topics])
     ws.append([_cell(ws, _("Narrative (Indonesian)"), font=BOLD)])
     ws.append([narrative(s, "id")])

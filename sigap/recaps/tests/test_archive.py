@@ -151,7 +151,8 @@ def test_verify_catches_an_edited_entry_and_an_edited_file_hash(two_weeks):
     assert problem.kind == "entry" and "#1" in problem.message
     # Rewriting the entry's own hash to match moves the break to the next entry.
     edited = Archive.objects.get(pk=first.pk)
-    Archive.objects.filter(pk=first.pk).update(entry_hash=archive.chain(edited.previous_hash, archive.canonical(edited, list(edited.files.all()))))
+    rehashed = archive.chain(edited.previous_hash, archive.canonical(edited, list(edited.files.all())))
+    Archive.objects.filter(pk=first.pk).update(entry_hash=rehashed)
     (problem,) = problems()
     assert problem.kind == "chain" and "#2" in problem.message
     # A file's recorded hash edited to match a tampered file still breaks its entry.

@@ -143,4 +143,5 @@ def test_period_labels_are_written_the_indonesian_way():
     assert period_label(WEEK_START, WEEK_END) == "2–8 November 2026"
     assert period_label(datetime(2026, 1, 1, tzinfo=WIB), datetime(2026, 2, 1, tzinfo=WIB), "en") == "1–31 January 2026"
     assert period_label(datetime(2025, 12, 29, tzinfo=WIB), datetime(2026, 1, 5, tzinfo=WIB)) == "29 Desember 2025–4 Januari 2026"
-    assert period_label(WEEK_START, datetime(2026, 11, 3, 14, 30, tzinfo=WIB)) == "2 November 2026 00:00 – 3 November 2026 14:30 WIB"
+    until_now = datetime(2026, 11, 3, 14, 30, tzinfo=WIB)
+    assert period_label(WEEK_START, until_now) == "2 November 2026 00:00 – 3 November 2026 14:30 WIB"

@@ -45,7 +45,8 @@ def test_words_drop_links_mentions_numbers_stop_words_and_stretching():
 
 def test_a_phrase_stands_for_words_that_come_together():
     counter = topics.TopicCounter()
-    for text in ["lampu pju mati", "lampu pju mati lagi", "lampu pju padam", "jalan berlubang", "jalan berlubang besar", "banjir"]:
+    texts = ["lampu pju mati", "lampu pju mati lagi", "lampu pju padam", "jalan berlubang", "jalan berlubang besar", "banjir"]
+    for text in texts:
         counter.add(text)
     top = dict(counter.top())
     assert top == {"lampu pju": 3, "jalan berlubang": 2, "pju mati": 2}

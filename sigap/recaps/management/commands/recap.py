@@ -52,7 +52,8 @@ def parse_day(value: str, option: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise CommandError(_("%(option)s: “%(value)s” is not a date (YYYY-MM-DD).") % {"option": option, "value": value}) from None
+        message = _("%(option)s: “%(value)s” is not a date (YYYY-MM-DD).") % {"option": option, "value": value}
+        raise CommandError(message) from None
 
 
 class Command(BaseCommand):
