@@ -10,3 +10,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Pages use {% static %}; the manifest storage of production needs `collectstatic`, which tests don't run.
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+
+# A model someone trained locally (`sigap train` writes to var/models) must not change test results.
+import tempfile  # noqa: E402
+
+SIGAP_MODEL_DIR = Path(tempfile.mkdtemp(prefix="sigap-test-models-"))

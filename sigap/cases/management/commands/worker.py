@@ -5,7 +5,7 @@ import signal
 import time
 
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from sigap.cases import clockwatch, outbox
 from sigap.ops.heartbeat import beat
@@ -42,7 +42,8 @@ class Command(BaseCommand):
         while not self.shutdown:
             worked = self.run_pass()
             beat("worker")  # what /healthz reads; writes at most every few seconds
-            close_old_connections()
+            if not connection.in_atomic_block:  # inside a test's transaction, keep the connection
+                close_old_connections()
             if not worked:
                 if once:
                     return
