@@ -5,11 +5,12 @@ was reordered; run it from cron and alert on failure.
 """
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from sigap.lib.commands import BaseCommand
 from sigap.recaps import archive
 from sigap.recaps.models import Archive
 

@@ -13,12 +13,13 @@ from collections import deque
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from sigap.agencies.models import Agency
+from sigap.lib.commands import BaseCommand
 from sigap.platforms.models import PlatformName
 from sigap.recaps import csv, pdf, xlsx
 from sigap.recaps.build import RecapData
