@@ -62,6 +62,28 @@ ANNOUNCEMENT_WORDS = frozenset(
     "sosialisasi berita selengkapnya wib kabupaten provinsi pemerintah kementerian dinas sp4n lapor".split()
 )
 THREAD_END_WORDS = frozenset({"?", "ya", "kah", "tidak", "admin", "kakak"})
+# Second set of cues (appended, so that models trained on the first twelve still load and score):
+# what the first set missed on cross-validation of the training rows: insults and political
+# chatter are "other", not complaints; praise is a greeting; judgements, failures and "kok …
+# tidak" are complaints even when phrased as a question.
+INSULT_WORDS = frozenset(
+    "tolol goblok bodoh dungu idiot bego bangsat anjing kampret bajingan sinting gila najis jahanam neraka "
+    "monyet".split()
+)
+POLITICS_WORDS = frozenset(
+    "anies luhut jokowi gubernur presiden menteri dpr kpk partai pki formula pilpres pemilu capres politik rezim "
+    "buzzer kadrun cebong".split()
+)
+PRAISE_WORDS = frozenset(
+    "mantap keren hebat bagus terbaik apresiasi diapresiasi profesional inovasi inovatif membantu bermanfaat "
+    "salut bangga sukses semangat cepat responsif puas luar biasa top good nice great".split()
+)
+JUDGEMENT_WORDS = frozenset(
+    "percuma nihil kecewa mengecewakan buruk jelek parah lambat lama lelet lemot payah sia-sia zonk ribet repot "
+    "bingung susah sulit mahal kasihan kasian tega capek menyesal rugi dirugikan".split()
+)
+FAILURE_WORDS = frozenset("error gagal rusak hilang mati tidak belum gangguan trouble down macet bocor freeze hang".split())
+OPENING_QUESTION_WORDS = frozenset("apakah kapan berapa bagaimana gimana kenapa mengapa dimana mana bisa boleh ada kah ya tanya".split())
 
 
 def clip_text(text: str | None) -> str:
@@ -90,7 +112,21 @@ def cue_vector(text: str, tokens: Sequence[str]) -> list[float]:
         1.0 if tokens and tokens[-1] in THREAD_END_WORDS else 0.0,
         1.0 if "tidak bisa" in joined else 0.0,
         1.0 if len(tokens) <= 4 else 0.0,
+        # the second set
+        float(len(words & INSULT_WORDS)),
+        float(len(words & POLITICS_WORDS)),
+        len(words & PRAISE_WORDS) / 2,
+        len(words & JUDGEMENT_WORDS) / 2,
+        len(words & FAILURE_WORDS) / 2,
+        1.0 if "kok" in words and ("tidak" in words or "belum" in words) else 0.0,
+        1.0 if "sudah" in words and ("tapi" in words or "masih" in words) else 0.0,
+        1.0 if tokens and tokens[0] in OPENING_QUESTION_WORDS else 0.0,
+        1.0 if "xmention" in words else 0.0,
     ]
+
+
+# Models trained before the second set of cues read only the first twelve.
+FIRST_CUES = 12
 
 
 @dataclass(frozen=True)
@@ -140,11 +176,17 @@ class TriageFeatures(BaseEstimator, TransformerMixin):
         )
         self.words_.fit([p.words for p in prepared])
         self.chars_.fit([p.chars for p in prepared])
+        self.n_cues_ = len(prepared[0].cues) if prepared else 0
         drop_cut_terms(self.words_, self.chars_)
         return self
 
+    @property
+    def cue_count(self) -> int:
+        return getattr(self, "n_cues_", FIRST_CUES)  # pickled before the count was stored
+
     def transform(self, prepared: Sequence[Prepared]) -> sp.csr_matrix:
-        cues = sp.csr_matrix(np.array([p.cues for p in prepared], dtype=np.float64) * self.cue_weight)
+        n = self.cue_count
+        cues = sp.csr_matrix(np.array([p.cues[:n] for p in prepared], dtype=np.float64).reshape(len(prepared), n) * self.cue_weight)
         words = self.words_.transform([p.words for p in prepared])
         chars = self.chars_.transform([p.chars for p in prepared])
         return sp.hstack([words, chars, cues]).tocsr()
@@ -206,6 +248,7 @@ class FastScorer:
         self.char_offset = self.words.width
         self.cue_offset = self.char_offset + self.chars.width
         self.cue_weight = features.cue_weight
+        self.n_cues = features.cue_count
         self.n_classes = len(classes)
         self.n_models = len(estimators)
         blocks: list[np.ndarray] = []
@@ -225,9 +268,10 @@ class FastScorer:
     def matrix(self, prepared: Sequence[Prepared]) -> sp.csr_matrix:
         rows = []
         for item in prepared:
+            values = item.cues[: self.n_cues]
             cues = (
-                list(range(self.cue_offset, self.cue_offset + len(item.cues))),
-                [value * self.cue_weight for value in item.cues],
+                list(range(self.cue_offset, self.cue_offset + len(values))),
+                [value * self.cue_weight for value in values],
             )
             rows.append([self.words.row(item.words), self.chars.row(item.chars, self.char_offset), cues])
         return stack_rows(rows, self.weights.shape[0])

@@ -160,8 +160,7 @@ def keyword_router() -> KeywordRouter:
 def warm_up() -> None:
     """Load what triage needs, so that the first message does not load it inside a transaction."""
     triage_model()
-    router()
-    keyword_router()
+    router()  # the keyword router when no model is trained
 
 
 def threshold() -> float:
@@ -361,8 +360,16 @@ def question_close(*, message: Message, by, note: str = "") -> Message:
 # -- routing -----------------------------------------------------------------------------
 
 
-def route_complaint(complaint: Complaint) -> RoutingSuggestion:
-    """Store the top-3 categories and agencies, places and personal-data kinds; fill what is empty."""
+def route_complaint(complaint: Complaint, *, fill: bool = True) -> RoutingSuggestion:
+    """Store the top-3 categories and agencies, places and personal-data kinds; fill what is empty.
+
+    `fill=False` for a complaint a person entered by hand: what they chose, or left empty, in
+    the form stands until they confirm or correct the suggestion in the routing box.
+    A complaint is routed once: a second call returns the stored suggestion.
+    """
+    stored = RoutingSuggestion.objects.filter(complaint=complaint).first()
+    if stored is not None:
+        return stored
     active = router()
     result = active.route(complaint.text)
     categories = {
@@ -383,6 +390,20 @@ def route_complaint(complaint: Complaint) -> RoutingSuggestion:
         places=[asdict(place) for place in places],
         pii=pii_kinds(complaint.text),
     )
+    if fill:
+        # The event records what Sigap set on the complaint; a suggestion alone changes nothing.
+        _fill_empty(complaint, suggestion, categories, agencies, places)
+        actions.record_event(
+            "routed",
+            complaint=complaint,
+            category=str(complaint.category or ""),
+            agency=complaint.agency.code if complaint.agency else "",
+            kelurahan=str(complaint.kelurahan or ""),
+        )
+    return suggestion
+
+
+def _fill_empty(complaint: Complaint, suggestion: RoutingSuggestion, categories: dict, agencies: dict, places) -> None:
     changed = []
     if complaint.category_id is None and suggestion.categories:
         complaint.category = categories[suggestion.top_category_name]
@@ -398,14 +419,6 @@ def route_complaint(complaint: Complaint) -> RoutingSuggestion:
             changed.append("kelurahan")
     if changed:
         complaint.save(update_fields=[*changed, "updated_at"])
-    actions.record_event(
-        "routed",
-        complaint=complaint,
-        category=str(complaint.category or ""),
-        agency=complaint.agency.code if complaint.agency else "",
-        kelurahan=str(complaint.kelurahan or ""),
-    )
-    return suggestion
 
 
 def _kelurahan(places) -> Kelurahan | None:
@@ -467,7 +480,7 @@ def _route(complaint, by, suggestion, category, agency) -> RoutingDecision:
     complaint.category, complaint.agency = category, agency
     complaint.save(update_fields=["category", "agency", "updated_at"])
     actions.record_event(
-        f"routing_{kind}",
+        "routing_confirmed" if kind == RoutingDecision.Kind.CONFIRMED else "routing_corrected",
         by=by,
         complaint=complaint,
         category=str(category or ""),
@@ -480,24 +493,31 @@ def _route(complaint, by, suggestion, category, agency) -> RoutingDecision:
 # -- duplicates --------------------------------------------------------------------------
 
 
-def problem_words(text: str) -> set[str]:
-    return {t for t in normalize_tokens(clip_text(text)) if len(t) > 2 and t not in _STOP}
+@lru_cache(maxsize=4096)
+def problem_words(text: str) -> frozenset[str]:
+    # Cached: each new complaint is compared with up to DUPLICATE_CANDIDATES recent ones, whose
+    # texts never change, so a worker tokenises each text once rather than once per comparison.
+    return frozenset(t for t in normalize_tokens(clip_text(text)) if len(t) > 2 and t not in _STOP)
 
 
-def _place_names(complaint: Complaint) -> set[str]:
-    suggestion = RoutingSuggestion.objects.filter(complaint=complaint).first()
-    places = suggestion.places if suggestion else [asdict(p) for p in find_places(complaint.text)]
+def _place_names(text: str, places: list | None) -> set[str]:
+    if places is None:  # no routing suggestion stored (yet)
+        places = [asdict(p) for p in find_places(text)]
     return {place["name"].lower() for place in places if place["kind"] != "kecamatan"}
 
 
-def _same_person(a: Complaint, b: Complaint) -> bool:
-    if a.complainant_id and a.platform == b.platform and a.complainant_id == b.complainant_id:
+def _same_person(a: dict, b: dict) -> bool:
+    if a["complainant_id"] and a["platform"] == b["platform"] and a["complainant_id"] == b["complainant_id"]:
         return True
-    return bool(a.complainant_handle) and a.complainant_handle.lower().lstrip("@") == b.complainant_handle.lower().lstrip("@")
+    handle = a["complainant_handle"].lower().lstrip("@")
+    return bool(handle) and handle == b["complainant_handle"].lower().lstrip("@")
 
 
 def similarity(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
+
+
+_DUPLICATE_FIELDS = ("pk", "text", "platform", "complainant_id", "complainant_handle", "routing__places")
 
 
 def link_duplicates(complaint: Complaint) -> list[DuplicateLink]:
@@ -516,28 +536,36 @@ def link_duplicates(complaint: Complaint) -> list[DuplicateLink]:
     if not near:
         return []
     since = timezone.now() - timedelta(days=DUPLICATE_DAYS)
+    # Plain values, not model instances: this runs for every new complaint, over up to 200 rows.
     candidates = (
         Complaint.objects.filter(near, status__in=OPEN_STATUSES, received_at__gte=since)
         .exclude(pk=complaint.pk)
-        .order_by("-received_at")[:DUPLICATE_CANDIDATES]
+        .order_by("-received_at")
+        .values(*_DUPLICATE_FIELDS)[:DUPLICATE_CANDIDATES]
     )
-    words, places = problem_words(complaint.text), _place_names(complaint)
+    this = {
+        "complainant_id": complaint.complainant_id,
+        "complainant_handle": complaint.complainant_handle,
+        "platform": complaint.platform,
+    }
+    routing = RoutingSuggestion.objects.filter(complaint=complaint).values_list("places", flat=True).first()
+    words, places = problem_words(complaint.text), _place_names(complaint.text, routing)
     scored = []
     for other in candidates:
-        other_places = _place_names(other)
+        other_places = _place_names(other["text"], other["routing__places"])
         if places and other_places and not places & other_places:
             continue
-        score = similarity(words, problem_words(other.text))
-        same_person = _same_person(complaint, other)
+        score = similarity(words, problem_words(other["text"]))
+        same_person = _same_person(this, other)
         needed = DUPLICATE_MIN_SAME_PERSON if same_person else DUPLICATE_MIN_SAME_PLACE if places & other_places else DUPLICATE_MIN
         if score >= needed:
-            scored.append((score, same_person, other))
-    scored.sort(key=lambda item: (-item[0], -item[2].pk))
+            scored.append((score, same_person, other["pk"]))
+    scored.sort(key=lambda item: (-item[0], -item[2]))
     return [
         DuplicateLink.objects.get_or_create(
-            complaint=complaint, other=other, defaults={"score": round(score, 3), "same_person": same_person}
+            complaint=complaint, other_id=other_pk, defaults={"score": round(score, 3), "same_person": same_person}
         )[0]
-        for score, same_person, other in scored[:DUPLICATE_LINKS]
+        for score, same_person, other_pk in scored[:DUPLICATE_LINKS]
     ]
 
 

@@ -237,3 +237,22 @@ class DuplicateLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint} ~ {self.other} ({self.score:.2f})"
+
+
+class WaitingOverdue(models.Model):
+    """A message still waiting in the triage queue when SOP step 2's deadline passed.
+
+    The row is the claim: it is inserted once per message (unique), so when two workers race,
+    only the one whose insert succeeds notifies, and nobody hears about the same message twice.
+    """
+
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="triage_overdue")
+    due_at = models.DateTimeField(_("due at"))
+    noticed_at = models.DateTimeField(_("noticed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("message overdue in triage")
+        verbose_name_plural = _("messages overdue in triage")
+
+    def __str__(self) -> str:
+        return f"{self.message} (due {self.due_at:%Y-%m-%d %H:%M})"

@@ -35,6 +35,11 @@ DEFAULT_RULES_PATH = Path(__file__).resolve().parent / "data" / "routing-keyword
 # scores that sum to one without a calibration set (rare agencies have one or two examples).
 SOFTMAX_TEMPERATURE = 0.1
 SMALL_TRAINING_SET = 200
+# Share of an agency's score that comes through the categories: P(category | text) times the
+# share of that category's complaints the agency handled. Categories are finer than agencies and
+# each names its agency almost always, so they add evidence the agency head alone misses
+# (chosen by validation inside the benchmark's training part: top-1 +0.5 point).
+HIERARCHY_WEIGHT = 0.5
 # Indonesian clitics and suffixes that should not stop a keyword from matching ("sampahnya").
 _SUFFIXES = ("nya", "lah", "kah")
 
@@ -207,25 +212,36 @@ class _Head:
         if not self.constant:
             self.svm = LinearSVC(C=0.5, class_weight=weights, random_state=0).fit(matrix, list(targets))
 
-    def scores(self, matrix: sp.csr_matrix) -> list[dict[str, float]]:
+    def probabilities(self, matrix: sp.csr_matrix) -> tuple[list[str], np.ndarray]:
+        """Class names and one row of scores per message (summing to one)."""
         if self.constant is not None:
-            return [{self.constant: 1.0} for _ in range(matrix.shape[0])]
+            return [self.constant], np.ones((matrix.shape[0], 1))
         decision = np.asarray(matrix @ self.svm.coef_.T) + self.svm.intercept_
         if decision.shape[1] == 1:  # two classes: one margin, for the second class
             decision = np.column_stack([-decision[:, 0], decision[:, 0]])
-        probabilities = _softmax(decision)
-        names = [str(name) for name in self.svm.classes_]
+        return [str(name) for name in self.svm.classes_], _softmax(decision)
+
+    def scores(self, matrix: sp.csr_matrix) -> list[dict[str, float]]:
+        names, probabilities = self.probabilities(matrix)
         return [dict(zip(names, row)) for row in probabilities]
 
 
 class RoutingModel:
     """Learned router: `RoutingModel.train(texts, agencies, categories)` then `.route(text)`."""
 
-    def __init__(self, features: RoutingFeatures, agency_head: _Head, category_head: _Head | None, info: dict):
+    def __init__(
+        self,
+        features: RoutingFeatures,
+        agency_head: _Head,
+        category_head: _Head | None,
+        info: dict,
+        category_agencies: dict[str, dict[str, float]] | None = None,
+    ):
         self.features = features
         self.agency_head = agency_head
         self.category_head = category_head
         self.info = info
+        self.category_agencies = category_agencies or {}
 
     @classmethod
     def train(
@@ -247,26 +263,49 @@ class RoutingModel:
         # Balanced weights: small agencies otherwise never reach the top three (held-out +0.5 pt top-1).
         agency_head = _Head(matrix, agencies, balanced=True)
         category_head = None
+        category_agencies: dict[str, dict[str, float]] = {}
         if categories is not None:
             say("fitting category classifier")
             labelled = [i for i, category in enumerate(categories) if category]
             if labelled:
                 category_head = _Head(matrix[labelled], [categories[i] for i in labelled])
+                category_agencies = _agency_shares([categories[i] for i in labelled], [agencies[i] for i in labelled])
         info = {"format": FORMAT_VERSION, "n_train": len(texts), "n_agencies": len(set(agencies))}
         say("done")
-        return cls(features, agency_head, category_head, info)
+        return cls(features, agency_head, category_head, info, category_agencies)
 
     def route_many(self, texts: Iterable[str | None]) -> list[RoutingResult]:
         texts = list(texts)
         if not texts:
             return []
         matrix = self.features.transform(texts)
-        agency_scores = self.agency_head.scores(matrix)
-        category_scores = self.category_head.scores(matrix) if self.category_head else [{} for _ in texts]
+        agency_names, agency_scores = self.agency_head.probabilities(matrix)
+        category_names, category_scores = [], np.zeros((len(texts), 0))
+        if self.category_head:
+            category_names, category_scores = self.category_head.probabilities(matrix)
+        if getattr(self, "category_agencies", None):  # absent in models saved before it existed
+            through = category_scores @ self._shares(category_names, agency_names)
+            agency_scores = (1 - HIERARCHY_WEIGHT) * agency_scores + HIERARCHY_WEIGHT * through
         return [
-            RoutingResult(categories=_top(categories), agencies=_top(agencies))
+            RoutingResult(categories=_top_row(category_names, categories), agencies=_top_row(agency_names, agencies))
             for agencies, categories in zip(agency_scores, category_scores)
         ]
+
+    def _shares(self, category_names: list[str], agency_names: list[str]) -> np.ndarray:
+        """category × agency matrix of `category_agencies`, built once per process (not pickled)."""
+        cached = getattr(self, "_share_matrix", None)
+        if cached is None:
+            cached = np.zeros((len(category_names), len(agency_names)))
+            column = {name: j for j, name in enumerate(agency_names)}
+            for i, category in enumerate(category_names):
+                for agency, share in self.category_agencies.get(category, {}).items():
+                    if agency in column:
+                        cached[i, column[agency]] = share
+            self._share_matrix = cached
+        return cached
+
+    def __getstate__(self) -> dict:
+        return {key: value for key, value in self.__dict__.items() if key != "_share_matrix"}
 
     def route(self, text: str | None) -> RoutingResult:
         return self.route_many([text])[0]
@@ -282,6 +321,24 @@ class RoutingModel:
         if payload.get("format") != FORMAT_VERSION or not isinstance(payload.get("model"), cls):
             raise ValueError(f"{path}: not a routing model of format {FORMAT_VERSION}")
         return payload["model"]
+
+
+def _agency_shares(categories: Sequence[str], agencies: Sequence[str]) -> dict[str, dict[str, float]]:
+    """For each category, the share of its training complaints each agency handled."""
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for category, agency in zip(categories, agencies):
+        counts[category][agency] += 1
+    return {
+        category: {agency: n / sum(per.values()) for agency, n in per.items()} for category, per in counts.items()
+    }
+
+
+def _top_row(names: Sequence[str], row: np.ndarray, k: int = TOP_K) -> list[tuple[str, float]]:
+    """`_top` of one row of scores, without building a dict of every class."""
+    if not len(names):
+        return []
+    best = np.argsort(-row, kind="stable")[: k * 2]  # a few spare for ties broken by name below
+    return _top({names[i]: float(row[i]) for i in best}, k)
 
 
 def top_k_accuracy(model_or_router, texts: Sequence[str], truth: Sequence[str], k: int = TOP_K) -> dict[str, float]:

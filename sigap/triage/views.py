@@ -20,7 +20,7 @@ from sigap.cases import actions
 from sigap.cases.actions import ActionError
 from sigap.cases.models import Complaint, Message, TriageState
 from sigap.sop.models import SopVersion
-from sigap.triage import decide, forms
+from sigap.triage import decide, forms, overdue
 from sigap.triage.models import Decision, DuplicateLink, Label
 from sigap.triage.pii import pii_kinds
 from sigap.triage.templatetags.triage import pii_labels
@@ -60,6 +60,7 @@ def queue(request):
     counts = {
         "pending": Message.objects.filter(triage_state=TriageState.PENDING).count(),
         "questions": Message.objects.filter(triage_state=TriageState.TO_ANSWER).count(),
+        "late": overdue.late_count(),
     }
     if tab == "decided":
         rows = Decision.objects.select_related("message", "by", "complaint", "template").order_by("-at", "-pk")
@@ -73,7 +74,8 @@ def queue(request):
         for message in page:
             message.kind_label = kinds.get(message.kind, message.kind)
             message.due_at = step.due_from(message.posted_at)
-            message.late = message.due_at < now
+            # A question waiting for an answer was decided (not a complaint): its step 2 is over.
+            message.late = tab == "pending" and message.due_at < now
             message.pii = [names.get(kind, kind) for kind in pii_kinds(message.text)]
             message.media = [m for m in (message.raw or {}).get("_media", []) if isinstance(m, dict)]
     context = {

@@ -28,7 +28,7 @@ class FakeYouTube:
 def comment(n):
     return Inbound(
         platform="youtube", account_id="UC1", external_id=f"c{n}", kind="comment", thread_id=f"video{n}",
-        author_id=f"user{n}", author_name="Warga", text="Jalan di depan balai kota berlubang", posted_at=NOW,
+        author_id=f"user{n}", author_name="Warga", text="Jalan di depan balai kota berlubang sudah sebulan, tolong segera diperbaiki", posted_at=NOW,
     )
 
 

@@ -25,6 +25,18 @@ def triage_waiting_count(context) -> int | None:
     return Message.objects.filter(triage_state__in=TRIAGE_WAITING).count()  # index message_triage_queue
 
 
+@register.simple_tag(takes_context=True)
+def triage_step_two(context) -> dict | None:
+    """Step 2 before a complaint exists: messages waiting for a triage decision, and how many are late."""
+    from sigap.triage import overdue
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not actions.may(user, "triage"):
+        return None
+    return overdue.waiting_counts()
+
+
 def pii_labels() -> dict[str, str]:
     return {"nik": _("NIK"), "phone": _("phone number"), "email": _("e-mail address"), "plate": _("vehicle plate")}
 

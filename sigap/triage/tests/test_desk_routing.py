@@ -1,14 +1,19 @@
 """Routing suggestions, their confirmation or correction, and possible duplicates."""
 
+import json
 from datetime import timedelta
 
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
 
 from sigap.agencies.models import Agency, Category, Kelurahan
+from sigap.api.models import ApiToken
 from sigap.cases.actions import ActionError
-from sigap.cases.models import Status
+from sigap.cases.models import Complaint, Status
 from sigap.triage import decide
 from sigap.triage.models import DuplicateLink, RoutingDecision, RoutingSuggestion
 from sigap.triage.tests.desk import POSTED, account, message, model_dir  # noqa: F401
@@ -191,3 +196,56 @@ def test_a_liaison_may_not_merge_or_keep_apart(link, liaison_dishub):
     with pytest.raises(PermissionDenied):
         decide.duplicate_keep_apart(link=link, by=liaison_dishub)
     assert RoutingSuggestion.objects.count() == 2 and DuplicateLink.objects.get().state == "open"
+
+
+def test_a_complaint_entered_by_hand_gets_a_suggestion_but_keeps_what_the_person_chose(make_complaint, processor):
+    complaint = make_complaint(text=LAMP)
+    complaint.refresh_from_db()
+    suggestion = complaint.routing
+    assert suggestion.categories[0]["name"] == "Penerangan Jalan Umum" and suggestion.agencies[0]["code"] == "DISHUB"
+    assert {"kind": "kelurahan", "name": "Purwosari", "kecamatan": "Laweyan"} in suggestion.places
+    assert suggestion.pii == ["phone"]
+    # Left empty in the form, and still empty: a person entered it, a person confirms.
+    assert (complaint.category, complaint.agency, complaint.kelurahan) == (None, None, None)
+    assert not complaint.events.filter(kind="routed").exists()
+    decide.routing_confirm(complaint=complaint, by=processor)
+    complaint.refresh_from_db()
+    assert complaint.category.name == "Penerangan Jalan Umum" and complaint.agency.code == "DISHUB"
+    assert RoutingDecision.objects.get().kind == RoutingDecision.Kind.CONFIRMED
+
+
+def test_routing_a_complaint_twice_keeps_the_first_suggestion(make_complaint):
+    complaint = make_complaint(text=LAMP)
+    first = complaint.routing
+    assert decide.route_complaint(complaint) == first and RoutingSuggestion.objects.count() == 1
+
+
+def test_a_complaint_from_the_staff_form_is_routed(as_user, processor):
+    response = as_user(processor).post(
+        reverse("receive"),
+        {
+            "platform": "instagram",
+            "permalink": "https://www.instagram.com/p/C0ffee/",
+            "handle": "@warga_solo",
+            "text": "Sampah di TPS dekat Kel. Kerten tidak diangkut sudah 4 hari, baunya menyengat.",
+            "posted_at": timezone.localtime(timezone.now() - timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M"),
+            "links": "",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    complaint = Complaint.objects.get()
+    assert complaint.routing.agencies[0]["code"] == "DLH"
+    page = as_user(processor).get(response.url).content.decode()
+    assert 'id="h-routing"' in page and "DLH" in page
+
+
+def test_a_complaint_from_the_api_is_routed(processor):
+    token = ApiToken.issue(user=processor, name="test")[1]
+    body = {"platform": "x", "text": "Jalan berlubang di Jl. Slamet Riyadi depan Kel. Purwosari, bahaya untuk motor."}
+    response = Client(HTTP_AUTHORIZATION=f"Bearer {token}").post(
+        "/api/v1/complaints", data=json.dumps(body), content_type="application/json"
+    )
+    assert response.status_code == 201, response.content
+    suggestion = Complaint.objects.get().routing
+    assert suggestion.agencies[0]["code"] == "DPUPR"
+    assert {"kind": "kelurahan", "name": "Purwosari", "kecamatan": "Laweyan"} in suggestion.places

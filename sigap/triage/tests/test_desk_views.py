@@ -178,10 +178,10 @@ def test_keep_apart_from_the_page(as_user, reviewer, account):
     assert link.state == "kept_apart" and link.decided_by == reviewer
 
 
-def test_a_complaint_entered_with_the_form_has_no_routing_box(as_user, processor, make_complaint):
+def test_a_complaint_entered_with_the_form_shows_its_routing_suggestion(as_user, processor, make_complaint):
     complaint = make_complaint()
     page = as_user(processor).get(complaint.get_absolute_url()).content.decode()
-    assert page.count("h-routing") == 0 and Message.objects.count() == 1
+    assert page.count('id="h-routing"') == 1 and "Penerangan Jalan Umum" in page and Message.objects.count() == 1
 
 
 def test_the_queue_shows_a_later_edit_and_a_deletion(as_user, processor, account, model_says):

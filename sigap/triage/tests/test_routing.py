@@ -116,3 +116,22 @@ def test_top_k_accuracy_counts_hits_in_the_first_places(learned):
 def test_a_new_desk_can_learn_from_a_handful_of_routed_complaints():
     model = RoutingModel.train(["jalan rusak", "sampah bau", "bansos belum cair"], ["DPUPR", "DLH", "DINSOS"])
     assert first_agency(model.route("bansos saya belum cair")) == "DINSOS"
+
+
+def test_an_agency_score_is_half_its_own_and_half_through_the_categories_it_handles(learned):
+    assert learned.category_agencies["Perparkiran"] == {"DISHUB": 1.0}
+    text = "pohon tumbang menutup saluran air"  # between DLH and DPUPR
+    matrix = learned.features.transform([text])
+    agencies, direct = learned.agency_head.probabilities(matrix)
+    categories, likely = learned.category_head.probabilities(matrix)
+    for code, score in learned.route(text).agencies:
+        through = sum(p * learned.category_agencies[c].get(code, 0.0) for c, p in zip(categories, likely[0]))
+        assert score == pytest.approx(0.5 * direct[0][agencies.index(code)] + 0.5 * through, abs=1e-4)
+
+
+def test_a_routing_model_saved_before_the_category_shares_still_routes(learned, tmp_path):
+    old = RoutingModel(learned.features, learned.agency_head, learned.category_head, learned.info)
+    del old.category_agencies  # as unpickled from a file written before the attribute existed
+    path = tmp_path / "routing.joblib"
+    old.save(path)
+    assert first_agency(RoutingModel.load(path).route("bansos belum cair")) == "DINSOS"
