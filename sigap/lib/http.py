@@ -25,9 +25,38 @@ def _shared_client() -> httpx.Client:
     return _shared
 
 
-def request(method: str, url: str, *, client: httpx.Client | None = None, **kwargs) -> httpx.Response:
-    """Send one request and return the response, whatever its status; network failures raise httpx errors."""
+class ResponseTooLarge(Exception):
+    """The response body went past `max_bytes`; nothing more of it was read."""
+
+    def __init__(self, max_bytes: int, status_code: int) -> None:
+        super().__init__(f"response body over {max_bytes} bytes")
+        self.max_bytes, self.status_code = max_bytes, status_code
+
+
+def request(
+    method: str, url: str, *, client: httpx.Client | None = None, max_bytes: int | None = None, **kwargs
+) -> httpx.Response:
+    """Send one request and return the response, whatever its status; network failures raise httpx errors.
+
+    With `max_bytes` the body is read in chunks and ResponseTooLarge is raised past that size:
+    for servers an administrator configured (sigap.connectors), whose answers we do not control.
+    """
     kwargs.setdefault("timeout", TIMEOUT)
     headers = httpx.Headers(kwargs.pop("headers", None))
     headers.setdefault("User-Agent", USER_AGENT)
-    return (client or _shared_client()).request(method, url, headers=headers, **kwargs)
+    client = client or _shared_client()
+    if max_bytes is None:
+        return client.request(method, url, headers=headers, **kwargs)
+    built = client.build_request(method, url, headers=headers, **kwargs)
+    response = client.send(built, stream=True)
+    try:
+        body = bytearray()
+        for chunk in response.iter_bytes():
+            body += chunk
+            if len(body) > max_bytes:
+                raise ResponseTooLarge(max_bytes, response.status_code)
+    finally:
+        response.close()
+    # The body is decoded already: drop the headers that would make httpx decode it again.
+    kept = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in ("content-encoding", "content-length")]
+    return httpx.Response(response.status_code, headers=kept, content=bytes(body), request=built)
