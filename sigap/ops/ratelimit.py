@@ -46,14 +46,14 @@ def hit(scope: str, ident: str, rate: Rate, *, cost: int = 1) -> int:
     now = int(time.time())
     window_start = now - now % rate.window
     key = _key(scope, ident, window_start)
-    if cache.add(key, cost, rate.window + 5):
+    expires = window_start + rate.window + 5 - now
+    if cache.add(key, cost, expires):
         count = cost
     else:
-        try:
-            count = cache.incr(key, cost)
-        except ValueError:  # expired between add and incr
-            cache.set(key, cost, rate.window + 5)
-            count = cost
+        # Not cache.incr(): on the database cache that is a get and a set which puts the entry's
+        # timeout back to the default 300 s, so windows longer than that were forgotten early.
+        count = (cache.get(key) or 0) + cost
+        cache.set(key, count, expires)
     if count > rate.limit:
         return max(1, window_start + rate.window - now)
     return 0

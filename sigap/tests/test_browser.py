@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from sigap.agencies.models import Agency
 from sigap.people.models import Role, User
+from sigap.people.tests.authenticator import totp
 
 pytestmark = pytest.mark.browser
 
@@ -27,12 +28,13 @@ PASSWORD = "sigap-demo-2026"
 
 
 @pytest.fixture
-def chromium():
+def chromium(monkeypatch):
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
     sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
     # Django's live server runs in a thread; Playwright's sync API runs an event loop in this one.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    # (monkeypatch: set for this test only, or a later `sigap check --deploy` subprocess inherits it.)
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
@@ -59,7 +61,7 @@ def demo_users():
 class Person:
     """One user's browser window."""
 
-    def __init__(self, browser, base_url: str, username: str, **context):
+    def __init__(self, browser, base_url: str, username: str, landing: str = "/", **context):
         self.base = base_url
         self.context = browser.new_context(locale="id-ID", viewport={"width": 1280, "height": 900}, **context)
         self.page = self.context.new_page()
@@ -68,7 +70,8 @@ class Person:
         self.page.fill("#id_username", username)
         self.page.fill("#id_password", PASSWORD)
         self.submit("form[action='/masuk/']")
-        assert self.page.url == self.base + "/", f"{username} could not log in: {self.page.url}"
+        # An administrator lands on setting up two-step verification first (sigap.people.twofactor).
+        assert self.page.url.split("?")[0] == self.base + landing, f"{username} could not log in: {self.page.url}"
 
     def go(self, path: str):
         self.page.goto(self.base + path)
@@ -209,7 +212,11 @@ def test_a_complaint_goes_through_steps_2_to_7_in_the_browser(chromium, live_ser
     phone.page.locator("#h-steps").scroll_into_view_if_needed()
     phone.page.screenshot(path=str(SHOTS / "19-phone-complaint-steps.png"))
 
-    # Admin configuration pages render.
-    admin = Person(chromium, base, "admin")
+    # Admin configuration pages render, once the administrator has set up two-step verification.
+    admin = Person(chromium, base, "admin", landing="/akun/verifikasi-dua-langkah/")
+    # The key is folded away in <details>, so text_content(): inner_text() of a hidden element is empty.
+    admin.page.fill("#id_code", totp(admin.page.locator("code.enrol-key").text_content()))
+    admin.submit("form[action^='/akun/verifikasi-dua-langkah/']")
+    assert "Kode pemulihan" in admin.page.content()
     admin.go("/admin/sop/sopversion/1/change/")
     admin.shot("20-admin-sop")
