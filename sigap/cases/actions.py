@@ -10,11 +10,13 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sigap.agencies.models import Agency, Category, Kelurahan
+from sigap.ops import audit
+from sigap.connectors import hooks as connector_hooks
 from sigap.cases.models import OPEN_STATUSES, Answer, Attachment, Complaint, Event, Message, Reply, Status, Step
 from sigap.lib import tracking
 from sigap.people.models import Role
@@ -89,15 +91,17 @@ def _locked(complaint: Complaint) -> Complaint:
 
 
 def record_event(kind: str, *, by=None, complaint=None, recap=None, at=None, **data) -> Event:
-    return Event.objects.create(
+    event = Event.objects.create(
         kind=kind,
         actor=by,
         actor_name=by.get_username() if by else "sigap",
         complaint=complaint,
         recap=recap,
         at=at or timezone.now(),
-        data=data,
+        data=audit.scrub(data),  # the sealed log must hold no identifiers (sigap.ops.audit)
     )
+    connector_hooks.on_event(event)  # forwards and webhooks, queued in this transaction (sigap.connectors)
+    return event
 
 
 def start_step(*, number: int, started_at: datetime, complaint=None, recap=None, round: int = 1) -> Step:
@@ -215,16 +219,36 @@ def complaint_receive(
     issue_tracking_number(complaint)
     complete_step(start_step(complaint=complaint, number=2, started_at=posted_at), by=by, at=now, outcome=_("received"))
     start_step(complaint=complaint, number=3, started_at=now)
-    record_event("received", by=by, complaint=complaint, platform=platform, permalink=permalink, via="form")
+    record_event("received", by=by, complaint=complaint, platform=platform, via="form")
+    # The same routing suggestion as a channel complaint gets (form, API, Open311 alike); what the
+    # person chose or left empty stands until they confirm or correct it in the routing box.
+    from sigap.triage.decide import route_complaint  # sigap.triage imports this module
+
+    route_complaint(complaint, fill=False)
     return complaint
 
 
 def thread_complaint(message: Message) -> Complaint | None:
-    """The open complaint a message continues: same platform, account, thread and author."""
+    """The open complaint a message continues: same platform, account, thread and author.
+
+    Inside a transaction the thread stays locked until commit, so two workers reading two messages
+    of one thread at once cannot both find no complaint and open two.
+    """
     key = message.thread_key
     if not key:
         return None
+    _lock_thread(key)
     return Complaint.objects.filter(thread_key=key, status__in=OPEN_STATUSES).order_by("-pk").first()
+
+
+THREAD_LOCKS = 0x53494741  # the advisory-lock namespace of threads ("SIGA")
+
+
+def _lock_thread(key: str) -> None:
+    # SQLite needs none: a writing transaction holds the whole database from BEGIN (IMMEDIATE).
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s::integer, hashtext(%s))", [THREAD_LOCKS, key])
 
 
 @transaction.atomic
@@ -239,7 +263,7 @@ def complaint_open_from_message(*, message: Message, by=None) -> Complaint:
     open_one = thread_complaint(message)
     if open_one is not None:
         Message.objects.filter(pk=message.pk).update(complaint=open_one)
-        record_event("follow_up", by=by, complaint=open_one, message=message.pk, text=message.text[:500])
+        record_event("follow_up", by=by, complaint=open_one, message=message.pk)  # its words stay in the Message
         return open_one
     now = timezone.now()
     complaint = Complaint.objects.create(
@@ -264,7 +288,7 @@ def complaint_open_from_message(*, message: Message, by=None) -> Complaint:
     issue_tracking_number(complaint)
     complete_step(start_step(complaint=complaint, number=2, started_at=message.posted_at), by=by, at=now, outcome=_("received"))
     start_step(complaint=complaint, number=3, started_at=now)
-    record_event("received", by=by, complaint=complaint, platform=message.platform, permalink=message.permalink, via="channel")
+    record_event("received", by=by, complaint=complaint, platform=message.platform, via="channel")
     if message.account_id:
         queue_reply(complaint=complaint, message=message, kind=Reply.Kind.ACK)
     return complaint

@@ -69,6 +69,8 @@ class Complaint(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Set when sigap.ops.privacy replaced the complainant's personal data with pseudonyms.
+    pseudonymised_at = models.DateTimeField(_("pseudonymised at"), null=True, blank=True)
 
     objects = ComplaintQuerySet.as_manager()
 
@@ -79,6 +81,11 @@ class Complaint(models.Model):
         indexes = [
             models.Index(fields=["status", "posted_at"], name="complaint_status_posted"),
             models.Index(fields=["agency", "status"], name="complaint_agency_status"),
+            # sigap.ops.privacy: finished complaints whose personal data is still held.
+            models.Index(fields=["closed_at"], condition=Q(pseudonymised_at=None), name="complaint_to_pseudonymise"),
+            # The staff list (newest received first) and the API list (newest posted first, keyset pages).
+            models.Index(fields=["received_at", "id"], name="complaint_received"),
+            models.Index(fields=["posted_at", "id"], name="complaint_posted"),
         ]
 
     def __str__(self) -> str:
@@ -143,6 +150,7 @@ class Message(models.Model):
     triage_state = models.CharField(
         _("triage"), max_length=12, choices=TriageState.choices, default=TriageState.NONE, blank=True
     )
+    pseudonymised_at = models.DateTimeField(_("pseudonymised at"), null=True, blank=True)
 
     class Meta:
         ordering = ["posted_at", "pk"]
@@ -271,6 +279,8 @@ class Step(models.Model):
             models.Index(fields=["due_at"], condition=Q(completed_at=None, overdue_at=None), name="step_watch"),
             # "% on time" per step over a period.
             models.Index(fields=["number", "completed_at", "on_time"], name="step_done"),
+            # Each step's queue tab: its open steps by deadline, counted without touching the table.
+            models.Index(fields=["number", "due_at", "id"], condition=Q(completed_at=None), name="step_open_queue"),
         ]
 
     def __str__(self) -> str:
@@ -309,12 +319,20 @@ class Event(models.Model):
     kind = models.CharField(max_length=40)
     at = models.DateTimeField(default=timezone.now)
     data = models.JSONField(default=dict, blank=True)
+    # The hash chain (sigap.ops.audit): written once by the sealer, shortly after the event.
+    sequence = models.PositiveBigIntegerField(null=True, blank=True, unique=True, editable=False)
+    previous_hash = models.CharField(max_length=64, blank=True, editable=False)
+    entry_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = EventQuerySet.as_manager()
 
     class Meta:
         ordering = ["at", "pk"]
-        indexes = [models.Index(fields=["complaint", "at"], name="event_complaint_at")]
+        indexes = [
+            models.Index(fields=["complaint", "at"], name="event_complaint_at"),
+            # The sealer's queue: events not yet in the chain, oldest id first.
+            models.Index(fields=["id"], condition=Q(sequence=None), name="event_unsealed"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.kind}"
@@ -326,6 +344,22 @@ class Event(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionDenied("The event log is append-only.")
+
+
+class EventChainHead(models.Model):
+    """The one row at the head of the event chain: the last sealed event's number and hash.
+
+    The sealer claims it (row lock, then a conditional update) so two workers never extend the
+    chain at once; `sigap audit verify` compares the chain's end with it, so cutting events off
+    the end is noticed too.
+    """
+
+    sequence = models.PositiveBigIntegerField(default=0)
+    entry_hash = models.CharField(max_length=64, default="0" * 64)
+    sealed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.entry_hash[:16]}"
 
 
 class NotificationQuerySet(models.QuerySet):

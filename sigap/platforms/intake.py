@@ -8,7 +8,7 @@ reading it again harmless.
 
 import logging
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from sigap.cases import actions
@@ -49,19 +49,29 @@ def process_one_delivery() -> bool:
         items, error = [], f"{type(exc).__name__}: {exc}"[:500]
     if items:
         decide.warm_up()  # load the models (seconds, once per process) before taking the write lock
-    with transaction.atomic():
-        locked = Delivery.objects.select_for_update().filter(pk=delivery.pk, status=Delivery.Status.PENDING).first()
-        if locked is None:
-            return True  # another worker read it meanwhile
-        if error:
-            # Verified but unreadable: keep the bytes and hand it to a person.
-            locked.status, locked.error = Delivery.Status.UNREADABLE, error
-        else:
-            for item in items:
-                ingest(item)
-            locked.status = Delivery.Status.DONE
-        locked.processed_at = timezone.now()
-        locked.save(update_fields=["status", "error", "processed_at"])
+    try:
+        with transaction.atomic():
+            locked = Delivery.objects.select_for_update().filter(pk=delivery.pk, status=Delivery.Status.PENDING).first()
+            if locked is None:
+                return True  # another worker read it meanwhile
+            if error:
+                # Verified but unreadable: keep the bytes and hand it to a person.
+                locked.status, locked.error = Delivery.Status.UNREADABLE, error
+            else:
+                for item in items:
+                    ingest(item)
+                locked.status = Delivery.Status.DONE
+            locked.processed_at = timezone.now()
+            locked.save(update_fields=["status", "error", "processed_at"])
+    except (OperationalError, InterfaceError):
+        raise  # the database is away: the delivery stays pending and is read again later
+    except Exception as exc:
+        # Anything else would fail the same way on every pass and hold up every delivery behind it
+        # (they are read oldest first): nothing of it was kept, its bytes go to a person instead.
+        log.exception("delivery %s could not be ingested", delivery.pk)
+        Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.PENDING).update(
+            status=Delivery.Status.UNREADABLE, error=f"{type(exc).__name__}: {exc}"[:500], processed_at=timezone.now()
+        )
     return True
 
 
@@ -76,6 +86,9 @@ def _complete(item: Inbound) -> Inbound:
         return adapter_for(account, platform=item.platform).complete(item)
     except PlatformError as exc:
         log.warning("could not fetch %s item %s: %s", item.platform, item.external_id, exc.message)
+        # The platform is down or the token expired: the item is kept all the same, and triage
+        # hands it to a person (no words to judge) instead of it waiting unseen.
+        item.raw = {**item.raw, "_unfetched": exc.message[:300]}
         return item
 
 
@@ -104,10 +117,21 @@ def ingest(item: Inbound) -> Message | None:
         return None  # a redelivery
     if item.kind in ("edit", "delete"):
         _record_change(message, item)
-    elif item.text.strip() or item.media:
+    elif item.text.strip() or item.media or "_unfetched" in item.raw:
         # Triage decides: a complaint opens, a greeting is answered, or a person looks (sigap.triage).
         decide.triage_message(message=message)
     return message
+
+
+def _clean(value):
+    """What PostgreSQL can store: no NUL characters, no lone surrogates (JSON's \\ud800), at any depth."""
+    if isinstance(value, str):
+        return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_clean(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
 
 
 def _store(item: Inbound, account: Account | None) -> Message | None:
@@ -123,17 +147,17 @@ def _store(item: Inbound, account: Account | None) -> Message | None:
             return Message.objects.create(
                 platform=item.platform,
                 account=account,
-                external_id=item.external_id,
+                external_id=_clean(item.external_id),
                 kind=item.kind,
-                thread_id=item.thread_id,
-                parent_id=item.parent_id,
-                author_id=item.author_id,
-                author_handle=item.author_handle[:120],
-                author_name=item.author_name[:200],
-                text=item.text,
-                permalink=item.permalink[:500],
+                thread_id=_clean(item.thread_id),
+                parent_id=_clean(item.parent_id),
+                author_id=_clean(item.author_id),
+                author_handle=_clean(item.author_handle)[:120],
+                author_name=_clean(item.author_name)[:200],
+                text=_clean(item.text),
+                permalink=_clean(item.permalink)[:500],
                 posted_at=item.posted_at or timezone.now(),
-                raw=raw,
+                raw=_clean(raw),
             )
     except IntegrityError:
         return None
@@ -148,8 +172,7 @@ def _record_change(message: Message, item: Inbound) -> None:
         actions.record_event(
             "source_deleted" if item.kind == "delete" else "source_edited",
             complaint=complaint,
-            message=message.pk,
-            text=item.text[:2000],
+            message=message.pk,  # the new words stay in that Message, out of the sealed event log
         )
 
 
