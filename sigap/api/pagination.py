@@ -24,7 +24,8 @@ def page(queryset: QuerySet, *, field: str, cursor: str | None, limit: int) -> t
             pk = int(pk)
         except (signing.BadSignature, ValueError, TypeError):
             raise ApiError(400, "invalid", _("The cursor is not valid; start again without it.")) from None
-        queryset = queryset.filter(Q(**{f"{field}__lt": value}) | Q(**{field: value, "pk__lt": pk}))
+        # The plain `<=` lets the index on (field, id) start at the cursor instead of filtering from the top.
+        queryset = queryset.filter(Q(**{f"{field}__lt": value}) | Q(**{field: value, "pk__lt": pk}), **{f"{field}__lte": value})
     rows = list(queryset[: limit + 1])
     next_cursor = None
     if len(rows) > limit:

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,7 +23,7 @@ from sigap.api.errors import ERROR_STATUSES, ApiError
 from sigap.api.models import IdempotencyKey
 from sigap.api.pagination import page
 from sigap.api.schemas import Ref
-from sigap.cases import actions
+from sigap.cases import actions, search
 from sigap.cases.models import Complaint, Step
 from sigap.lib import tracking
 from sigap.people.models import Role
@@ -221,10 +221,8 @@ def list_complaints(request, filters: Query[schemas.ComplaintFilters]):
     if filters.posted_before:
         qs = qs.filter(posted_at__lt=filters.posted_before)
     if filters.q:
-        match = Q(text__icontains=filters.q) | Q(tracking_number__icontains=filters.q)
-        if user.has_role(*DESK_ROLES):
-            match |= Q(complainant_handle__icontains=filters.q) | Q(complainant_name__icontains=filters.q)
-        qs = qs.filter(match)
+        # The same search as the staff list (sigap.cases.search); who complained only where it may be shown.
+        qs = qs.filter(search.complaints_matching(filters.q, qs, identity=user.has_role(*DESK_ROLES)))
     rows, next_cursor = page(qs, field="posted_at", cursor=filters.cursor, limit=filters.limit)
     now = timezone.now()
     steps = _open_steps(rows)

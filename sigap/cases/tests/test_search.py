@@ -1,0 +1,160 @@
+"""Searching complaints by what was written: the staff list's search box and the API's `q`."""
+
+from datetime import datetime
+
+import pytest
+import time_machine
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from sigap.cases.models import Message, Status
+from sigap.cases.search import complaints_matching, spellings
+
+WIB = timezone.get_default_timezone()
+pytestmark = pytest.mark.django_db
+postgres_only = pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL full text and trigrams")
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(datetime(2026, 11, 3, 14, 0, tzinfo=WIB), tick=False) as traveller:
+        yield traveller
+
+
+def found(client, q, **params):
+    response = client.get(reverse("complaints"), {"q": q, **params})
+    assert response.status_code == 200
+    return list(response.context["page"])
+
+
+class TestStaffSearch:
+    def test_it_finds_a_complaint_by_a_word_of_its_text(self, clock, as_user, processor, make_complaint):
+        wanted = make_complaint(text="Sampah di TPS Jebres belum diangkut tiga hari")
+        make_complaint(text="Lampu PJU di Jl. Slamet Riyadi mati")
+        assert found(as_user(processor), "sampah") == [wanted]
+
+    def test_it_finds_a_complaint_by_a_follow_up_message(self, clock, as_user, processor, make_complaint):
+        wanted = make_complaint(text="Lampu PJU mati")
+        other = make_complaint(text="Lampu PJU mati juga")
+        Message.objects.create(
+            complaint=wanted, platform="instagram", text="Update: tiangnya miring hampir roboh", posted_at=timezone.now()
+        )
+        assert found(as_user(processor), "roboh") == [wanted]
+        assert set(found(as_user(processor), "lampu")) == {wanted, other}
+
+    def test_it_finds_by_handle_name_and_part_of_the_number(self, clock, as_user, processor, make_complaint):
+        wanted = make_complaint(handle="mbak_tika_slo", name="Tika Lestari")
+        make_complaint(handle="budi_solo", name="Budi")
+        client = as_user(processor)
+        assert found(client, "tika_slo") == [wanted]
+        assert found(client, "Lestari") == [wanted]
+        assert found(client, wanted.tracking_number[4:9]) == [wanted]
+
+    def test_an_agency_does_not_find_an_anonymous_complainant_by_name(
+        self, clock, as_user, reviewer, liaison_dishub, make_complaint, walk_to
+    ):
+        hidden = walk_to(make_complaint(name="Rina Kusuma", anonymous=True), Status.FORWARDED, agency_code="DISHUB")
+        assert found(as_user(liaison_dishub), "Kusuma") == []
+        assert found(as_user(reviewer), "Kusuma") == [hidden]
+
+    def test_the_search_keeps_the_other_filters(self, clock, as_user, processor, make_complaint, walk_to):
+        forwarded = walk_to(make_complaint(text="Sampah menumpuk di Pasar Legi"), Status.FORWARDED, agency_code="DLH")
+        make_complaint(text="Sampah menumpuk di Pasar Gede")
+        assert found(as_user(processor), "sampah", status="forwarded") == [forwarded]
+
+    @pytest.mark.parametrize(
+        "q", ["%", "_", "'; DROP TABLE cases_complaint; --", "a & b | !c", "<script>", "\\", "((", "x" * 5000, "🙏"]
+    )
+    def test_odd_or_oversized_input_is_a_search_not_an_error(self, clock, as_user, processor, make_complaint, q):
+        make_complaint(text="Lampu PJU mati")
+        response = as_user(processor).get(reverse("complaints"), {"q": q})
+        assert response.status_code == 200
+
+    def test_a_nul_character_is_refused_by_the_form_not_the_database(self, clock, as_user, processor, make_complaint):
+        make_complaint()
+        response = as_user(processor).get(reverse("complaints"), {"q": "lampu\x00"})
+        assert response.status_code == 200
+
+    def test_the_list_pages_without_counting(self, clock, as_user, processor, make_complaint):
+        for n in range(27):
+            make_complaint(text=f"Lampu PJU mati nomor {n}")
+        client = as_user(processor)
+        first = client.get(reverse("complaints"))
+        assert first.context["page"].has_next and len(first.context["page"]) == 25
+        assert "Menampilkan 1–25" in first.text or "Showing 1–25" in first.text
+        last = client.get(reverse("complaints"), {"page": 2})
+        assert not last.context["page"].has_next and len(last.context["page"]) == 2
+        assert client.get(reverse("complaints"), {"page": "x"}).status_code == 200
+
+
+@postgres_only
+class TestIndonesianSearch:
+    def test_a_word_finds_its_other_forms(self, clock, as_user, processor, make_complaint):
+        wanted = make_complaint(text="Jalannya rusak parah dan sampahnya berserakan")
+        assert found(as_user(processor), "jalan") == [wanted]
+        assert found(as_user(processor), "sampah berserakan") == [wanted]
+
+    def test_slang_finds_the_standard_word_and_back(self, clock, as_user, processor, make_complaint):
+        formal = make_complaint(text="Sampah tidak diangkut sudah seminggu")
+        casual = make_complaint(text="Sampah gak diangkut udah seminggu")
+        client = as_user(processor)
+        assert set(found(client, "gak diangkut")) == {formal, casual}
+        assert set(found(client, "tidak diangkut")) == {formal, casual}
+
+    def test_a_typo_still_finds_the_complaint(self, clock, as_user, processor, make_complaint):
+        wanted = make_complaint(text="Tumpukan sampah di dekat Pasar Gede, jalan berlubang")
+        make_complaint(text="Lampu PJU mati")
+        client = as_user(processor)
+        assert found(client, "smpah") == [wanted]
+        assert found(client, "jalan berlubng") == [wanted]
+
+
+def test_spellings_give_slang_and_standard_forms():
+    assert {"tidak", "gak"} <= set(spellings("gak"))
+    assert {"tidak", "gak"} <= set(spellings("tidak"))
+    assert spellings("sampah")[0] == "sampah"
+
+
+def test_a_tracking_number_with_a_valid_check_is_an_exact_match(clock, make_complaint):
+    c = make_complaint()
+    from sigap.cases.models import Complaint
+
+    condition = complaints_matching(c.tracking_number.lower().replace("-", " "), Complaint.objects.all(), identity=True)
+    assert list(Complaint.objects.filter(condition)) == [c]
+
+
+class TestApiSearch:
+    def test_the_api_q_filter_uses_the_same_search(self, clock, make_complaint, processor):
+        from sigap.api.models import ApiToken
+
+        wanted = make_complaint(text="Air PDAM keruh dan bau di Laweyan")
+        make_complaint(text="Lampu PJU mati")
+        Message.objects.create(complaint=wanted, platform="instagram", text="Masih keruh sampai sekarang", posted_at=timezone.now())
+        raw = ApiToken.issue(user=processor, name="test")[1]
+        from django.test import Client
+
+        client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+        ids = [c["id"] for c in client.get("/api/v1/complaints", {"q": "keruh"}).json()["results"]]
+        assert ids == [wanted.pk]
+        bad = client.get("/api/v1/complaints", {"q": "x" * 300})
+        assert bad.status_code == 400
+
+
+def test_searching_reads_no_whole_table(clock, make_complaint):
+    """Each query of a search can be answered from an index on PostgreSQL (sigap/tests/test_explain.py checks pages)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL plans")
+    from django.test.utils import CaptureQueriesContext
+
+    from sigap.cases.models import Complaint
+
+    make_complaint(text="Sampah menumpuk")
+    with CaptureQueriesContext(connection) as ctx:
+        list(Complaint.objects.filter(complaints_matching("sampah", Complaint.objects.all(), identity=True)))
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        for query in ctx.captured_queries:
+            cursor.execute("EXPLAIN " + query["sql"])
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert "Seq Scan on cases_" not in plan, plan
