@@ -25,6 +25,13 @@ class DeliveryAdmin(admin.ModelAdmin):
     list_filter = ("status", "endpoint")
     fields = ("endpoint", "status", "received_at", "processed_at", "error", "body_text")
     readonly_fields = fields
+    actions = ["read_again"]
+
+    @admin.action(description=_("Read the selected unreadable deliveries again"))
+    def read_again(self, request, queryset):
+        # A redelivered event never makes a second message, so reading one again is safe.
+        count = queryset.filter(status=Delivery.Status.UNREADABLE).update(status=Delivery.Status.PENDING, error="")
+        self.message_user(request, _("%(count)d deliveries will be read again.") % {"count": count})
 
     @admin.display(description=_("body"))
     def body_text(self, obj):

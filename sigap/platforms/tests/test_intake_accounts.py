@@ -45,3 +45,17 @@ def test_a_tiktok_comment_event_gets_its_words_from_the_comment_list():
     bare = Inbound(platform="tiktok", account_id="biz", external_id="c9", kind="comment", thread_id="v1", author_id="")
     full = tiktok.complete(bare)
     assert (full.text, full.author_id, full.author_handle) == ("Jalan rusak", "u9", "warga")
+
+
+def test_an_unreadable_delivery_can_be_read_again_from_the_admin(admin_client):
+    from sigap.platforms.models import Delivery
+
+    stuck = Delivery.objects.create(endpoint="meta", body=b"{}", status=Delivery.Status.UNREADABLE, error="TypeError: x")
+    done = Delivery.objects.create(endpoint="meta", body=b"{}", status=Delivery.Status.DONE)
+    response = admin_client.post(
+        "/admin/platforms/delivery/", {"action": "read_again", "_selected_action": [stuck.pk, done.pk]}
+    )
+    assert response.status_code == 302
+    stuck.refresh_from_db(), done.refresh_from_db()
+    assert stuck.status == Delivery.Status.PENDING and stuck.error == ""
+    assert done.status == Delivery.Status.DONE

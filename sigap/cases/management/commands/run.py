@@ -7,15 +7,14 @@ messages and Sigap's replies land on the fake, never on a real platform.
 """
 
 import os
-import signal
 import subprocess
 import sys
-import time
 
 from django.core.management.base import BaseCommand
 
 from sigap.cases.management.commands.demo import PASSWORD, USERS
 from sigap.fakeplatform import wiring
+from sigap.lib.supervise import supervise
 
 # With the fake, replies should show up within seconds: the worker naps less between empty passes.
 DEMO_WORKER_SLEEP = "0.5"
@@ -45,31 +44,8 @@ class Command(BaseCommand):
                 [*sigap, "fakeplatform", "--addr", fake_addr, "--deliver-to", deliver_to], env=env
             )
         self._banner(addr, None if no_fake else fake_addr)
-        stopping = False
-
-        def stop(signum, frame):
-            nonlocal stopping
-            stopping = True
-
-        signal.signal(signal.SIGINT, stop)
-        signal.signal(signal.SIGTERM, stop)
-        try:
-            while not stopping:
-                for name, proc in processes.items():
-                    if proc.poll() is not None:
-                        self.stderr.write(f"{name} stopped (exit {proc.returncode}); stopping the rest.")
-                        stopping = True
-                time.sleep(0.5)
-        finally:
-            for proc in processes.values():
-                if proc.poll() is None:
-                    proc.terminate()
-            for proc in processes.values():
-                try:
-                    proc.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-            self.stdout.write("Sigap stopped.")
+        supervise(processes, out=self.stderr, grace=10)
+        self.stdout.write("Sigap stopped.")
 
     @staticmethod
     def _fake_env(fake_addr: str) -> dict[str, str]:
