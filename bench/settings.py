@@ -4,6 +4,7 @@ import os
 
 os.environ.setdefault("SIGAP_SECRET_KEY", "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
 os.environ.setdefault("SIGAP_META_APP_SECRET", "bench-app-secret")
+os.environ.setdefault("SIGAP_HTTPS", "0")  # plain HTTP on the loopback: no redirect to https
 
 from sigap.settings import *  # noqa: E402,F403
 

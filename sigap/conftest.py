@@ -29,7 +29,12 @@ def _user(username, role, agency=None, **extra):
 
 @pytest.fixture
 def admin_user(db):
-    return _user("admin", Role.ADMIN, is_staff=True, is_superuser=True)
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = _user("admin", Role.ADMIN, is_staff=True, is_superuser=True)
+    # Administrators must have two-step verification (sigap.people.twofactor) to use any page.
+    TOTPDevice.objects.create(user=user, name="test phone", confirmed=True)
+    return user
 
 
 @pytest.fixture

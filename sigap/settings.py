@@ -58,6 +58,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Two-step verification (TOTP devices); before sigap.people, whose admin replaces theirs.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "sigap.people",
     "sigap.agencies",
     "sigap.sop",
@@ -70,17 +73,22 @@ INSTALLED_APPS = [
     "sigap.public",
     "sigap.api",
     "sigap.open311",
+    "sigap.connectors",
     "sigap.fakeplatform",
 ]
 
 MIDDLEWARE = [
+    # First: a lost database anywhere below answers 503 + Retry-After, not 500 (sigap.ops.middleware).
+    "sigap.ops.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "sigap.people.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "sigap.people.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "sigap.people.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -111,6 +119,10 @@ DATABASES = {
         conn_max_age=envint("SIGAP_DB_CONN_MAX_AGE", "0"),
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # JIT compiling pays off for long reports, not for pages: with a million complaints a misestimated
+    # join spent 0.6 s compiling a query that then read no row (make bench-scale).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # WAL lets the web server and the worker read while the other writes;
     # IMMEDIATE makes a writer take the lock up front instead of failing mid-transaction.
@@ -220,12 +232,49 @@ SIGAP_METRICS_TOKEN = envsecret("SIGAP_METRICS_TOKEN")
 # /healthz calls a worker stale when its last heartbeat is older than this.
 SIGAP_WORKER_STALE_SECONDS = envint("SIGAP_WORKER_STALE_SECONDS", "120")
 
-SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = envbool("SIGAP_SECURE_COOKIES", "False" if DEBUG else "True")
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Security (sigap.people; README "## Security"). SIGAP_HTTPS: the site is served over HTTPS, the
+# default in production: secure cookies, HSTS and a redirect from http://. Behind a proxy that ends
+# TLS, SIGAP_PROXY_SSL_HEADER names the header the proxy sets (X-Forwarded-Proto), else every
+# request looks like http:// and the redirect would loop.
+SIGAP_HTTPS = envbool("SIGAP_HTTPS", "False" if DEBUG else "True")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SIGAP_HTTPS
+SESSION_COOKIE_HTTPONLY = CSRF_COOKIE_HTTPONLY = True
+# Lax, not Strict: the link in an overdue e-mail must open its page logged in.
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
+# An office day: people log in each morning, and a session left open on a shared PC ends by night.
+SESSION_COOKIE_AGE = envint("SIGAP_SESSION_HOURS", "10") * 3600
+SECURE_SSL_REDIRECT = envbool("SIGAP_SSL_REDIRECT", str(SIGAP_HTTPS))
+if os.getenv("SIGAP_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + os.environ["SIGAP_PROXY_SSL_HEADER"].upper().replace("-", "_"), "https")
+SECURE_HSTS_SECONDS = envint("SIGAP_HSTS_SECONDS", "31536000" if SIGAP_HTTPS else "0")
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SIGAP_HSTS_INCLUDE_SUBDOMAINS", "True")
+SECURE_HSTS_PRELOAD = envbool("SIGAP_HSTS_PRELOAD")
+# Django's deploy checks for DEBUG and the secret key are replaced by sigap.E001 and sigap.E002, which
+# name the SIGAP_ variables (sigap/platforms/checks.py). Joining the browsers' HSTS preload list is the
+# city's decision for its whole domain, not a default: its check waits until SIGAP_HSTS_PRELOAD says yes.
+SILENCED_SYSTEM_CHECKS = ["security.W018", "security.W009"] + ([] if SECURE_HSTS_PRELOAD else ["security.W021"])
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Sent by sigap.people.middleware.SecurityHeadersMiddleware. No page has inline script or style
+# (not even a style="" attribute), so the policy needs no 'unsafe-inline'; data: images are for
+# the admin's and the API docs' stylesheets.
+SIGAP_CSP = os.getenv(
+    "SIGAP_CSP",
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+)
+SIGAP_PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+# Login throttling, "attempts/seconds": failed passwords per username and client address, failed
+# passwords per address over all usernames (password spraying), and wrong codes per user.
+SIGAP_LOGIN_RATE_LIMIT = os.getenv("SIGAP_LOGIN_RATE_LIMIT", "5/900")
+# The per-address limit is higher than one person's: a whole office may share one public address.
+SIGAP_LOGIN_IP_RATE_LIMIT = os.getenv("SIGAP_LOGIN_IP_RATE_LIMIT", "50/900")
+SIGAP_LOGIN_CODE_RATE_LIMIT = os.getenv("SIGAP_LOGIN_CODE_RATE_LIMIT", "5/900")
+# Two-step verification (TOTP, django-otp): administrators must set it up before using any page.
+SIGAP_ADMIN_2FA = envbool("SIGAP_ADMIN_2FA", "True")
+OTP_TOTP_ISSUER = os.getenv("SIGAP_OTP_ISSUER", "Sigap Surakarta")
 
 LOGGING = {
     "version": 1,
@@ -255,6 +304,15 @@ SIGAP_RECAP_PDF_MAX_ROWS = envint("SIGAP_RECAP_PDF_MAX_ROWS", "500")
 # Archived recap files are kept this many days after their period ends, then `sigap archive prune`
 # removes the files (the register entries and their hashes stay). 0 keeps them forever.
 SIGAP_ARCHIVE_RETENTION_DAYS = envint("SIGAP_ARCHIVE_RETENTION_DAYS", "1825")
+
+# Audit and privacy (sigap.ops.audit, sigap.ops.privacy). The worker seals new events into the
+# hash chain this many at a time. A finished complaint's personal data is replaced by pseudonyms
+# this many days after it was closed or its answer posted (0: never). Pseudonyms are a keyed HMAC,
+# so one person keeps one pseudonym: keep SIGAP_PSEUDONYM_KEY stable and out of backups (by
+# default it is derived from SECRET_KEY, so rotating that key changes the pseudonyms made after).
+SIGAP_AUDIT_SEAL_BATCH = envint("SIGAP_AUDIT_SEAL_BATCH", "500")
+SIGAP_PSEUDONYMISE_AFTER_DAYS = envint("SIGAP_PSEUDONYMISE_AFTER_DAYS", "365")
+SIGAP_PSEUDONYM_KEY = envsecret("SIGAP_PSEUDONYM_KEY")
 
 # Triage and routing (sigap.triage). A message is decided by the model when the model's confidence
 # reaches the threshold; below it, the message waits in the triage queue for a person. On the demo's

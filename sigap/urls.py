@@ -9,9 +9,9 @@ admin.site.index_title = _("Configuration")
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("sigap.people.urls")),  # login (throttled, two-step), before the admin's own login
     path("admin/", admin.site.urls),
     path("webhooks/", include("sigap.platforms.urls")),
-    path("masuk/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("keluar/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("sigap.cases.urls")),
     path("rekap/", include("sigap.recaps.urls")),

@@ -6,11 +6,13 @@ Messages are in the client's language (Accept-Language; Indonesian by default).
 import logging
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from sigap.cases.actions import ActionError
+from sigap.ops.middleware import unavailable
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +119,11 @@ def install(api) -> None:
     def on_too_big(request, exc):
         return error_response(api, request, 413, "too_large", _("The request body is too large."))
 
+    def on_database_away(request, exc):
+        # Not a bug: the database is restarting or locked. 503 + Retry-After, and the client retries.
+        log.warning("API: database unavailable on %s %s: %s", request.method, request.path, exc)
+        return unavailable(request)
+
     def on_anything(request, exc):
         log.exception("API error on %s %s", request.method, request.path)
         return error_response(api, request, 500, "server_error", _("Something went wrong on our side."))
@@ -129,4 +136,6 @@ def install(api) -> None:
     api.add_exception_handler(PermissionDenied, on_forbidden)
     api.add_exception_handler(ActionError, on_wrong_state)
     api.add_exception_handler(RequestDataTooBig, on_too_big)
+    api.add_exception_handler(OperationalError, on_database_away)
+    api.add_exception_handler(InterfaceError, on_database_away)
     api.add_exception_handler(Exception, on_anything)

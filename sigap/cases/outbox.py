@@ -10,7 +10,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +19,7 @@ from sigap.cases import actions
 from sigap.cases.models import Reply, Status
 from sigap.platforms.base import OutboundReply, PlatformError
 from sigap.platforms.connect import adapter_for
+from sigap.platforms.models import Account
 
 log = logging.getLogger(__name__)
 
@@ -34,20 +35,31 @@ def backoff(attempts: int) -> timedelta:
 def send_one_reply(now=None) -> bool:
     """Send one due reply; False when none is due."""
     now = now or timezone.now()
-    reply = Reply.objects.due(now).select_related("message", "account", "complaint").order_by("send_after", "pk").first()
-    if reply is None:
-        return False
-    claimed = Reply.objects.filter(pk=reply.pk, status=Reply.Status.PENDING).update(
-        status=Reply.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
-    )
-    if claimed != 1:
-        return True  # another worker has it
-    reply.attempts += 1
+    related = ("message", "account", "complaint")
+    if connection.vendor == "postgresql":
+        claimed = _claim_next(now)
+        if claimed is None:
+            return False
+        reply = Reply.objects.select_related(*related).get(pk=claimed)
+    else:
+        # SQLite has one writer at a time: the conditional UPDATE alone decides who sends.
+        reply = Reply.objects.due(now).select_related(*related).order_by("send_after", "pk").first()
+        if reply is None:
+            return False
+        if not Reply.objects.filter(pk=reply.pk, status=Reply.Status.PENDING).update(
+            status=Reply.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+        ):
+            return True  # another worker has it
+        reply.attempts += 1
     try:
         sent = _send(reply, now)
     except PlatformError as exc:
         _failed(reply, exc, now)
         return True
+    except DatabaseError:
+        # The database went away mid-send, not the reply: the row stays "sending" and, once its lease
+        # runs out, is handed to a person, since the platform may have the post already.
+        raise
     except Exception as exc:
         # A bug must not leave the row claimed for ever, nor be retried in a tight loop.
         log.exception("reply %s crashed", reply.pk)
@@ -55,6 +67,27 @@ def send_one_reply(now=None) -> bool:
         return True
     _sent(reply, sent, timezone.now())
     return True
+
+
+def _claim_next(now) -> int | None:
+    """PostgreSQL: claim the oldest due reply no other worker is claiming, in one statement.
+
+    SKIP LOCKED lets several workers take different rows at once instead of all racing for the
+    oldest one; the claim is still the conditional pending → sending UPDATE, committed before the
+    platform is called.
+    """
+    table = connection.ops.quote_name(Reply._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""UPDATE {table} SET status = %s, claimed_at = %s, attempts = attempts + 1
+                WHERE status = %s AND id = (
+                    SELECT id FROM {table} WHERE status = %s AND send_after <= %s
+                    ORDER BY send_after, id LIMIT 1 FOR UPDATE SKIP LOCKED
+                ) RETURNING id""",
+            [Reply.Status.SENDING, now, Reply.Status.PENDING, Reply.Status.PENDING, now],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def _send(reply: Reply, now):
@@ -73,8 +106,11 @@ def _send(reply: Reply, now):
             continue
         outbound.text = part
         sent = platform.send(outbound)
-        Reply.objects.filter(pk=reply.pk).update(parts_sent=index + 1, external_id=sent.external_id)
         reply.parts_sent = index + 1
+        if reply.parts_sent < len(parts):
+            # So that a retry resumes after it; the last part is written with the "sent" mark,
+            # one commit fewer per reply.
+            Reply.objects.filter(pk=reply.pk).update(parts_sent=reply.parts_sent, external_id=sent.external_id)
     return sent
 
 
@@ -126,7 +162,9 @@ def _tracking_link(reply: Reply) -> str:
 
 
 def _failed(reply: Reply, exc: PlatformError, now) -> None:
-    permanent = exc.permanent or reply.attempts >= MAX_ATTEMPTS
+    # An expired or revoked token is the account's fault, not the reply's: it waits for a person to
+    # reconnect the account (one probe an hour at most), however long that takes.
+    permanent = not exc.reconnect and (exc.permanent or reply.attempts >= MAX_ATTEMPTS)
     with transaction.atomic():
         if permanent:
             Reply.objects.filter(pk=reply.pk).update(status=Reply.Status.FAILED, last_error=exc.message[:300])
@@ -136,9 +174,19 @@ def _failed(reply: Reply, exc: PlatformError, now) -> None:
                 )
         else:
             wait = timedelta(seconds=exc.retry_after) if exc.retry_after else backoff(reply.attempts)
+            until = now + wait
             Reply.objects.filter(pk=reply.pk).update(
-                status=Reply.Status.PENDING, send_after=now + wait, last_error=exc.message[:300]
+                status=Reply.Status.PENDING, send_after=until, last_error=exc.message[:300]
             )
+            if reply.account_id:
+                # The platform is down, throttling or refusing the token for the whole account: its
+                # other replies wait as long, so one call probes for its return instead of each reply
+                # failing in turn, and the backlog drains oldest first once it is back.
+                Reply.objects.filter(
+                    account_id=reply.account_id, status=Reply.Status.PENDING, send_after__lt=until
+                ).exclude(pk=reply.pk).update(send_after=until)
+            if exc.reconnect and reply.account_id:
+                Account.objects.filter(pk=reply.account_id).update(last_error=exc.message[:300])
 
 
 def _sent(reply: Reply, sent, now) -> None:
@@ -147,10 +195,14 @@ def _sent(reply: Reply, sent, now) -> None:
         Reply.objects.filter(pk=reply.pk).update(
             status=Reply.Status.SENT,
             sent_at=now,
+            parts_sent=reply.parts_sent,
             external_id=sent.external_id if sent else reply.external_id,
             permalink=(sent.permalink if sent else "")[:500],
             last_error="",
         )
+        if reply.account_id:
+            # Sending works again: a token problem recorded on the account is over.
+            Account.objects.filter(pk=reply.account_id).exclude(last_error="").update(last_error="")
         complaint = reply.complaint
         if complaint is None:
             return

@@ -12,7 +12,10 @@ JSON in and out; the page's buttons post forms, which are answered with a redire
     POST   /_control/items/<id>/delete
     POST   /_control/simulate                 {"count"}: that many simulator steps now
     POST   /_control/deliver                  retry every pending webhook now
-    POST   /_control/rules                    {"x_refuse_links"?, "youtube_quota"?}
+    POST   /_control/rules                    {"x_refuse_links"?, "youtube_quota"?, "api_delay"?}
+    GET    /_control/record                   every citizen item with the city's replies to it, and every
+                                              webhook job still kept: what tests count totals from
+    GET    /_control/stats                    the counters alone (items by author and kind, calls, webhooks)
 """
 
 from sigap.fakeplatform.citizens import Said
@@ -20,6 +23,7 @@ from sigap.fakeplatform.web import Request, Response, json_response, redirect
 from sigap.fakeplatform.world import FAULT_KINDS, PLATFORMS
 
 MAX_STEPS = 100
+MAX_API_DELAY = 5.0
 META_PRODUCTS = ("instagram", "facebook", "messenger", "whatsapp")
 
 
@@ -54,6 +58,10 @@ def _route(fake, method: str, parts: list[str], params: dict) -> Response:
         return json_response({"tried": fake.deliverer.run_due(now=float("inf"))})
     if parts == ["rules"] and method == "POST":
         return _rules(fake, params)
+    if parts == ["record"] and method == "GET":
+        return json_response(_record(fake))
+    if parts == ["stats"] and method == "GET":
+        return json_response(dict(fake.world.stats))
     return json_response({"error": "unknown control endpoint"}, 404)
 
 
@@ -97,9 +105,40 @@ def _rules(fake, params: dict) -> Response:
         fake.apis["x"].refuse_links = str(params["x_refuse_links"]).lower() in ("1", "true", "on")
     if "youtube_quota" in params:
         fake.apis["youtube"].quota_limit = int(params["youtube_quota"])
+    if "api_delay" in params:
+        delay = float(params["api_delay"])
+        if not 0 <= delay <= MAX_API_DELAY:
+            raise ValueError(f"api_delay must be within 0–{MAX_API_DELAY:g} seconds")
+        fake.api_delay = delay
     return json_response(
-        {"x_refuse_links": fake.apis["x"].refuse_links, "youtube_quota": fake.apis["youtube"].quota_limit}
+        {
+            "x_refuse_links": fake.apis["x"].refuse_links,
+            "youtube_quota": fake.apis["youtube"].quota_limit,
+            "api_delay": fake.api_delay,
+        }
     )
+
+
+def _record(fake) -> dict:
+    """Everything citizens posted (not only the newest, as on the page) and what answered it."""
+    with fake.world.lock:
+        items = [
+            {
+                "id": i.id,
+                "platform": i.platform,
+                "kind": i.kind,
+                "text": i.text,
+                "deleted": i.deleted,
+                "deliveries": list(i.deliveries),
+                "replies": [{"id": r.id, "text": r.text, "private": r.private} for r in fake.world.replies_to(i.id)],
+            }
+            for p in PLATFORMS
+            for i in fake.world.of(p, by_city=False)
+            if i.kind != "post" or p == "facebook"
+        ]
+    with fake.deliverer._lock:
+        jobs = [j.to_dict() for j in fake.deliverer.jobs]
+    return {"items": items, "jobs": jobs}
 
 
 def _said(said: Said) -> dict:

@@ -97,6 +97,7 @@ class FakePlatform:
         self._ticker: threading.Thread | None = None
         self._stop = threading.Event()
         self._control_posts = 0
+        self.api_delay = 0.0  # seconds every API answer waits after the call was carried out (rules)
         if config.deliver_to:
             base = config.deliver_to.rstrip("/")
             self.deliverer.targets = {g: f"{base}/webhooks/{g}" for g in PUSH_GROUPS if g not in config.poll}
@@ -115,7 +116,11 @@ class FakePlatform:
                 return page.render(self)
             for prefix, api in self.routes:
                 if request.path == prefix or request.path.startswith(prefix + "/"):
-                    response = api.handle(request, request.path[len(prefix) :])
+                    response = self._hung(api) or api.handle(request, request.path[len(prefix) :])
+                    if self.api_delay:
+                        # After the work is done: a caller killed meanwhile has been answered by the
+                        # platform without knowing it (what an interrupted send looks like).
+                        time.sleep(self.api_delay)
                     self.world.record_call(
                         prefix.strip("/").split("/")[0], request.method, request.path, response.status, response.error
                     )
@@ -124,6 +129,14 @@ class FakePlatform:
         except Exception:  # a bug in the fake must answer 500, not kill the server thread
             log.exception("fake platform failed on %s %s", request.method, request.path)
             return json_response({"error": "the fake platform crashed; see its log"}, 500)
+
+    def _hung(self, api) -> Response | None:
+        """The "timeout" fault: hold the call, then answer as a gateway that gave up, having done nothing."""
+        fault = next((f for p in api.platforms if (f := self.world.take_fault(p, "timeout"))), None)
+        if fault is None:
+            return None
+        time.sleep(float(fault.code) if fault.code.replace(".", "", 1).isdigit() else 20.0)
+        return json_response({"error": "gateway timeout"}, 504, error="timeout")
 
     # What citizens do
 

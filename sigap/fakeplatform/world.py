@@ -11,7 +11,9 @@ from collections import Counter, deque
 from dataclasses import asdict, dataclass, field
 
 PLATFORMS = ("instagram", "facebook", "messenger", "whatsapp", "x", "youtube", "telegram", "tiktok")
-FAULT_KINDS = ("outage", "throttle", "token", "deleted")
+# "timeout": the API host holds each call for `code` seconds (default 20) and then answers 504 without
+# acting on it, as a gateway in front of a hung platform would; it applies to every product the host serves.
+FAULT_KINDS = ("outage", "throttle", "token", "deleted", "timeout")
 # Sigap's nomor lacak, e.g. SKA-7K3M-9QX4 (sigap.lib.tracking); any prefix.
 TRACKING_NUMBER = re.compile(r"\b[A-Z]{2,8}-[0-9A-Z]{4}-[0-9A-Z]{4}\b")
 

@@ -4,16 +4,19 @@ A pass can take milliseconds, so the row is written at most once per BEAT_EVERY 
 per process: liveness needs seconds of resolution, not a write per pass.
 """
 
+import logging
 import os
 import socket
 import time
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.utils import timezone
 
 from sigap.ops.models import Heartbeat
 
+log = logging.getLogger(__name__)
 BEAT_EVERY = 10.0
 _last_written: dict[str, float] = {}
 
@@ -23,10 +26,16 @@ def beat(name: str = "worker", *, force: bool = False) -> bool:
     now = time.monotonic()
     if not force and now - _last_written.get(name, -BEAT_EVERY) < BEAT_EVERY:
         return False
-    Heartbeat.objects.update_or_create(
-        name=name[:60],
-        defaults={"beat_at": timezone.now(), "host": socket.gethostname()[:120], "pid": os.getpid()},
-    )
+    try:
+        Heartbeat.objects.update_or_create(
+            name=name[:60],
+            defaults={"beat_at": timezone.now(), "host": socket.gethostname()[:120], "pid": os.getpid()},
+        )
+    except DatabaseError:
+        # The database is away (restarting, locked): the loop must outlive it and beat again later;
+        # a missing beat is what /healthz should see meanwhile.
+        log.warning("heartbeat %s not written: the database is unavailable", name, exc_info=True)
+        return False
     _last_written[name] = now
     return True
 

@@ -9,6 +9,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from sigap.cases.models import Complaint, Reply, Status, Step
+from sigap.connectors import metrics as connector_metrics
 from sigap.ops.models import Heartbeat
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -91,6 +92,8 @@ def render(now=None) -> str:
         w.family("sigap_webhook_deliveries", "Stored webhook deliveries by status (pending: not read yet).")
         for status, n in deliveries.items():
             w.sample("sigap_webhook_deliveries", n, status=status)
+
+    connector_metrics.write(w, now)
 
     beats = list(Heartbeat.objects.all())
     w.family("sigap_worker_last_beat_timestamp_seconds", "Unix time of each background loop's last heartbeat.")

@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from sigap.ops import heartbeat, metrics
+from sigap.ops.middleware import RETRY_AFTER_SECONDS
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
         workers = heartbeat.status()
     except DatabaseError:
         log.exception("healthz: database unreachable")
-        return JsonResponse({"status": "error", "database": "unreachable", "workers": []}, status=503)
+        response = JsonResponse({"status": "error", "database": "unreachable", "workers": []}, status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     stale = not workers or any(w["stale"] for w in workers)
     body = {
         "status": "ok",
@@ -66,5 +69,7 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
         text = metrics.render()
     except DatabaseError:
         log.exception("metrics: database unreachable")
-        return HttpResponse("# database unreachable\nsigap_up 0\n", status=503, content_type=metrics.CONTENT_TYPE)
+        response = HttpResponse("# database unreachable\nsigap_up 0\n", status=503, content_type=metrics.CONTENT_TYPE)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     return HttpResponse(text, content_type=metrics.CONTENT_TYPE)

@@ -60,16 +60,27 @@ class Inbound:
 
 
 class PlatformError(Exception):
-    """A platform refused or failed a call. `permanent` means retrying the same request cannot help."""
+    """A platform refused or failed a call. `permanent` means retrying the same request cannot help.
+
+    `reconnect` means the account, not the request, is at fault (its token expired or was revoked):
+    nothing sent with that account can succeed until a person reconnects it, and then all of it can.
+    """
 
     def __init__(
-        self, message: str, *, permanent: bool = False, retry_after: float | None = None, code: str = ""
+        self,
+        message: str,
+        *,
+        permanent: bool = False,
+        retry_after: float | None = None,
+        code: str = "",
+        reconnect: bool = False,
     ) -> None:
         super().__init__(message)
         self.message = message
-        self.permanent = permanent
+        self.permanent = permanent or reconnect
         self.retry_after = retry_after  # seconds, when the platform said how long to wait
         self.code = code  # the platform's own error code, for logs and tests
+        self.reconnect = reconnect
 
 
 @dataclass
@@ -162,9 +173,7 @@ class Platform:
                 f"{self.label} had a temporary failure (HTTP {status}).", retry_after=retry_after(response), code=code
             )
         if status == 401:
-            return PlatformError(
-                f"{self.label} rejected the access token; reconnect the account.", permanent=True, code=code
-            )
+            return PlatformError(f"{self.label} rejected the access token; reconnect the account.", reconnect=True, code=code)
         return PlatformError(
             f"{self.label} refused the request (HTTP {status}): {_snippet(response)}", permanent=True, code=code
         )

@@ -132,7 +132,7 @@ class MetaPlatform(Platform):
             return PlatformError(f"{self.label} is throttling Sigap ({detail}).", retry_after=wait, code=tag)
         plain = self.plain_error(code, subcode, detail)
         if plain:
-            return PlatformError(plain, permanent=True, code=tag)
+            return PlatformError(plain, permanent=True, code=tag, reconnect=code == 190)
         if code in self.temporary_codes or error.get("is_transient") is True or response.status_code >= 500:
             return PlatformError(f"{self.label} had a temporary failure ({detail}).", code=tag)
         return PlatformError(f"{self.label} refused the request: {detail}", permanent=True, code=tag)

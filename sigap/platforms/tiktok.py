@@ -40,6 +40,8 @@ DM_MAX_TEXT = 950
 # Envelope codes that pass with time [U: TikTok's Business API code list is not in the reference]:
 # 40100 "requests too frequent", and 5xxxx server-side errors.
 RATE_LIMIT_CODE = 40100
+# Access token expired, missing, invalid or revoked [U]: as TikTok Business API clients name them.
+TOKEN_CODES = {40102, 40104, 40105}
 MAX_COMMENT_PAGES = 5  # a new comment is among the newest: a few pages are enough
 
 
@@ -196,6 +198,12 @@ class TikTok(Platform):
         detail = as_text(body.get("message")) or str(code)
         if code == RATE_LIMIT_CODE or code >= 50000:
             return PlatformError(f"TikTok had a temporary failure ({detail}).", code=str(code))
+        if code in TOKEN_CODES:
+            return PlatformError(
+                f"The TikTok access token has expired or was revoked ({detail}); reconnect the account.",
+                reconnect=True,
+                code=str(code),
+            )
         return PlatformError(f"TikTok refused the request: {detail}", permanent=True, code=str(code))
 
     def _succeeded(self, response: httpx.Response) -> bool:

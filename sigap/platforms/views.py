@@ -51,5 +51,7 @@ def webhook(request: HttpRequest, endpoint: str) -> HttpResponse:
         Delivery.objects.create(endpoint=endpoint, body=body)
     except DatabaseError:
         log.exception("could not store a %s delivery", endpoint)
-        return _error(503, "temporarily unavailable; deliver again")
+        response = _error(503, "temporarily unavailable; deliver again")
+        response["Retry-After"] = "30"
+        return response
     return JsonResponse({"ok": True})

@@ -116,4 +116,6 @@ def recap_archive(*, recap: Recap, by, reference: str = "") -> Archive:
     except BaseException:
         register.discard(stored)
         raise
+    # Files of an earlier attempt killed mid-way (a worker SIGKILLed while archiving) go once this one is in.
+    transaction.on_commit(lambda: register.sweep_leftovers(recap))
     return entry

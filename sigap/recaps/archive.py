@@ -21,6 +21,7 @@ but keeps the entry and the files' hashes, marked pruned, so the chain still ver
 import hashlib
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -99,6 +100,31 @@ def store(recap: Recap, *, language: str | None = None) -> list[Stored]:
         discard(stored)
         raise
     return stored
+
+
+def sweep_leftovers(recap: Recap) -> list[str]:
+    """Remove the files an interrupted attempt to archive this period and scope left, never registered.
+
+    Called once the entry is committed. A period and scope have one entry at most, so an unregistered
+    file under its name was stored by an attempt that was killed before its entry was written (or by
+    a concurrent one, which cannot be written now and discards its files anyway); left there it would
+    read as a file added by hand to `sigap archive verify`.
+    """
+    folder = f"{ROOT}/{local(recap.period_start):%Y}"
+    if not default_storage.exists(folder):
+        return []
+    own = re.compile(re.escape(file_stem(recap)) + r"(_[A-Za-z0-9]{7})?\.(" + "|".join(f for f, _r in RENDERERS) + ")")
+    registered = set(ArchiveFile.objects.filter(file__startswith=f"{folder}/").values_list("file", flat=True))
+    removed = []
+    for name in default_storage.listdir(folder)[1]:
+        path = f"{folder}/{name}"
+        if own.fullmatch(name) and path not in registered:
+            try:
+                default_storage.delete(path)
+            except OSError:
+                continue  # still reported by verify; nothing archived depends on it
+            removed.append(path)
+    return removed
 
 
 def _read_only(name: str) -> None:

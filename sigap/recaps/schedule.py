@@ -1,9 +1,11 @@
 """Recaps made by themselves: `sigap worker` runs `run_one_schedule` on every pass.
 
-A due schedule is claimed with a conditional UPDATE that moves its next_run_at forward; only the
-worker whose UPDATE changed the row goes on, so several workers never make the same recap (and a
-unique constraint on the schedule and period start stands behind that). The recap is timed as
-SOP step 6 from the end of its period, then archived and timed as step 7.
+A due schedule is claimed with a conditional UPDATE that moves its next_run_at forward by a lease;
+only the worker whose UPDATE changed the row goes on, so several workers never make the same recap
+(and a unique constraint on the schedule and period start stands behind that). Only a finished run
+moves the schedule to its next slot: a worker killed mid-run leaves the run to be taken up again
+when the lease lapses. The recap is timed as SOP step 6 from the end of its period, then archived
+and timed as step 7.
 
 A run that fails is tried again an hour later; the period comes from the run time (the last whole
 week or month before it), so the retry of an on-time run makes the same period.
@@ -20,6 +22,8 @@ from sigap.recaps.models import Archive, Recap, RecapSchedule
 
 log = logging.getLogger(__name__)
 RETRY = timedelta(hours=1)
+# A run takes seconds; one not finished after this was interrupted and is run again (same period).
+LEASE = timedelta(minutes=15)
 
 
 def run_one_schedule(now: datetime | None = None) -> bool:
@@ -30,10 +34,11 @@ def run_one_schedule(now: datetime | None = None) -> bool:
     if schedule is None:
         return False
     due = schedule.next_run_at
-    # Catching up after downtime: each missed period gets its own run, one per pass.
-    claimed = RecapSchedule.objects.filter(pk=schedule.pk, next_run_at=due).update(
-        next_run_at=schedule.slot_after(due), last_run_at=now
-    )
+    # The claim is a lease: a worker killed mid-run leaves the schedule due again once it lapses,
+    # and the run is taken up where it stopped (make() reuses what exists). Only a finished run
+    # moves the schedule on to its next slot.
+    lease = max(due, now) + LEASE
+    claimed = RecapSchedule.objects.filter(pk=schedule.pk, next_run_at=due).update(next_run_at=lease, last_run_at=now)
     if claimed != 1:
         return True  # another worker has it; there may be more work
     try:
@@ -42,9 +47,14 @@ def run_one_schedule(now: datetime | None = None) -> bool:
         log.exception("recap schedule %s failed for its run at %s", schedule.pk, due)
         # Never at once: a failure must not loop. An hour after an on-time run is the same period.
         retry = max(due, now) + RETRY
-        RecapSchedule.objects.filter(pk=schedule.pk).update(next_run_at=retry, last_error=str(exc)[:300])
+        RecapSchedule.objects.filter(pk=schedule.pk, next_run_at=lease).update(
+            next_run_at=retry, last_error=str(exc)[:300]
+        )
     else:
-        RecapSchedule.objects.filter(pk=schedule.pk).update(last_error="")
+        # Catching up after downtime: each missed period gets its own run, one per pass.
+        RecapSchedule.objects.filter(pk=schedule.pk, next_run_at=lease).update(
+            next_run_at=schedule.slot_after(due), last_error=""
+        )
     return True
 
 

@@ -101,6 +101,29 @@ def _event_kinds() -> dict:
         "reply_read": _("Automatic reply read"),
         "source_edited": _("The complainant edited the post"),
         "source_deleted": _("The complainant deleted the post"),
+        "archive_pruned": _("Archived file removed after its retention period"),
+        # sigap.triage
+        "routed": _("Category and agency suggested"),
+        "routing_confirmed": _("Suggested routing confirmed"),
+        "routing_corrected": _("Routing corrected"),
+        "duplicate_kept_apart": _("Possible duplicate kept apart"),
+        "question_answered": _("Question answered"),
+        "question_closed": _("Question closed without an answer"),
+        "triage_overdue": _("Message still waiting in the triage queue past step 2's deadline"),
+        # sigap.ops and sigap.connectors
+        "restored": _("Restored from a backup"),
+        "pseudonymised": _("Complainant's personal data pseudonymised"),
+        "data_exported": _("Personal data exported for the person it is about"),
+        "forward_sent": _("Forwarded to the agency's system"),
+        "forward_failed": _("Forwarding to the agency's system failed"),
+        # sigap.people: sign-in and two-step verification
+        "login_locked": _("Sign-in paused after too many attempts"),
+        "login_code_locked": _("Verification code paused after too many attempts"),
+        "two_factor_enabled": _("Two-step verification turned on"),
+        "two_factor_disabled": _("Two-step verification turned off"),
+        "two_factor_reset": _("Two-step verification reset by an administrator"),
+        "recovery_codes_renewed": _("New recovery codes made"),
+        "recovery_code_used": _("A recovery code was used to sign in"),
     }
 
 

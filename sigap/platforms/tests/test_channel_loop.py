@@ -228,16 +228,18 @@ class TestOutbox:
         reply.refresh_from_db()
         assert reply.status == Reply.Status.PENDING and reply.last_error
 
-    def test_an_expired_token_is_flagged_for_a_person_in_plain_words(self, client, account, graph):
+    def test_an_expired_token_holds_the_reply_and_tells_a_person_in_plain_words(self, client, account, graph):
         reply = self.deliver(client, graph)
         graph.responses = [(400, {"error": {"message": "Error validating access token", "code": 190, "error_subcode": 463}})]
         with time_machine.travel(POSTED + timedelta(minutes=2), tick=False):
             outbox.send_one_reply()
         reply.refresh_from_db()
-        assert reply.status == Reply.Status.FAILED and reply.last_error
+        account.refresh_from_db()
+        # Not failed: the account, not the reply, is at fault; it waits for the account to be reconnected.
+        assert reply.status == Reply.Status.PENDING and "reconnect the account" in reply.last_error
+        assert account.last_error == reply.last_error
         complaint = Complaint.objects.get()
         assert complaint.status == Status.RECEIVED and complaint.steps.get(number=3).completed_at is None
-        assert complaint.events.filter(kind="reply_failed").exists()
 
     def test_a_deleted_comment_is_permanent(self, client, account, graph):
         reply = self.deliver(client, graph)
