@@ -453,6 +453,7 @@ def main() -> None:
     parser.add_argument("--drain", type=float, default=180.0,
                         help="At most this many seconds after the last post to wait for acknowledgements (default 180).")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only.")
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only.")
     args = parser.parse_args()
     if not 1 <= args.events <= MAX_EVENTS:
         parser.error(f"--events must be between 1 and {MAX_EVENTS}")
@@ -462,9 +463,12 @@ def main() -> None:
         parser.error("--worker-sleep must be within 0–10 s and --drain within 0–3600 s")
     tmp = Path(tempfile.mkdtemp(prefix="sigap-bench-ack-"))
     try:
-        sqlite = tmp / "sqlite"
-        sqlite.mkdir()
-        report("SQLite", run_database("SQLite", f"sqlite:///{sqlite / 'bench.sqlite3'}", args, sqlite), args)
+        if args.no_sqlite:
+            print("SQLite: skipped (--no-sqlite).")
+        else:
+            sqlite = tmp / "sqlite"
+            sqlite.mkdir()
+            report("SQLite", run_database("SQLite", f"sqlite:///{sqlite / 'bench.sqlite3'}", args, sqlite), args)
         if args.no_postgres:
             print("\nPostgreSQL: skipped (--no-postgres).")
         elif postgres_available():

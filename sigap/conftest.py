@@ -6,8 +6,17 @@ import pytest
 from django.utils import timezone
 
 from sigap.agencies.models import Agency
+from sigap.lib import memo
 from sigap.people.models import Role, User
 from sigap.sop.models import SopVersion
+
+
+@pytest.fixture(autouse=True)
+def _fresh_memo():
+    """Each test starts from its own database: nothing remembered from another test's (sigap.lib.memo)."""
+    memo.forget()
+    yield
+    memo.forget()
 
 
 @pytest.fixture

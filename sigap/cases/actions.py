@@ -251,16 +251,20 @@ def _lock_thread(key: str) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s::integer, hashtext(%s))", [THREAD_LOCKS, key])
 
 
-@transaction.atomic
-def complaint_open_from_message(*, message: Message, by=None) -> Complaint:
+UNKNOWN = object()  # "not looked up yet", where None means "looked up: there is none"
+
+
+@transaction.atomic(savepoint=False)  # nothing in it is retried: a failure fails the caller's transaction
+def complaint_open_from_message(*, message: Message, by=None, thread=UNKNOWN) -> Complaint:
     """A message from a channel: a follow-up joins its thread's open complaint, else a new complaint opens.
 
     Step 2 runs from the citizen's post time to this decision (the worker's, or `by`'s when a
     person decided in the triage queue); the step-3 acknowledgement carrying the tracking number
-    is queued in the outbox.
+    is queued in the outbox. `thread` is what `thread_complaint(message)` returned, when the
+    caller has already looked it up in this transaction (the thread stays locked until commit).
     """
     key = message.thread_key
-    open_one = thread_complaint(message)
+    open_one = thread_complaint(message) if thread is UNKNOWN else thread
     if open_one is not None:
         Message.objects.filter(pk=message.pk).update(complaint=open_one)
         record_event("follow_up", by=by, complaint=open_one, message=message.pk)  # its words stay in the Message
@@ -290,27 +294,42 @@ def complaint_open_from_message(*, message: Message, by=None) -> Complaint:
     start_step(complaint=complaint, number=3, started_at=now)
     record_event("received", by=by, complaint=complaint, platform=message.platform, via="channel")
     if message.account_id:
-        queue_reply(complaint=complaint, message=message, kind=Reply.Kind.ACK)
+        # A complaint opened just now has no reply yet: no need for queue_reply's look-up first.
+        _create_reply(complaint=complaint, message=message, kind=Reply.Kind.ACK, text="")
     return complaint
 
 
 def queue_reply(*, complaint: Complaint, kind: str, message: Message | None = None, text: str = "") -> Reply | None:
     """Put a reply in the outbox, once per complaint, kind and round."""
-    from sigap.cases import replies
-
     message = message or complaint.messages.order_by("pk").first()
     if message is None or message.account_id is None:
         return None
-    if kind == Reply.Kind.ACK:
-        # X refuses links in API replies (platform-apis §5.6): the number alone must do there.
-        text = replies.ack_text(complaint, with_link=message.platform != "x")
     reply, _created = Reply.objects.get_or_create(
         complaint=complaint,
         kind=kind,
         round=complaint.round,
-        defaults={"message": message, "platform": message.platform, "account_id": message.account_id, "text": text},
+        defaults={
+            "message": message, "platform": message.platform, "account_id": message.account_id,
+            "text": _reply_text(complaint, message, kind, text),
+        },
     )
     return reply
+
+
+def _create_reply(*, complaint: Complaint, message: Message, kind: str, text: str) -> Reply:
+    return Reply.objects.create(
+        complaint=complaint, kind=kind, round=complaint.round, message=message,
+        platform=message.platform, account_id=message.account_id, text=_reply_text(complaint, message, kind, text),
+    )
+
+
+def _reply_text(complaint: Complaint, message: Message, kind: str, text: str) -> str:
+    from sigap.cases import replies
+
+    if kind == Reply.Kind.ACK:
+        # X refuses links in API replies (platform-apis §5.6): the number alone must do there.
+        return replies.ack_text(complaint, with_link=message.platform != "x")
+    return text
 
 
 def _attach_upload(complaint: Complaint, message: Message, upload) -> Attachment:

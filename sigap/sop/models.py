@@ -11,7 +11,7 @@ from django.core.validators import MinValueValidator
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
-from sigap.lib import workdays
+from sigap.lib import memo, workdays
 from sigap.people.models import Role
 
 DEFAULT_SOP_FILE = Path(__file__).parent / "data" / "surakarta-2024.json"
@@ -51,7 +51,8 @@ class SopVersion(models.Model):
 
     @classmethod
     def current(cls) -> "SopVersion":
-        return cls.objects.get(active=True)
+        # Read for every complaint opened; one instance per process, its steps cached on it.
+        return memo.remembered("sop.current", lambda: cls.objects.get(active=True))
 
     def step(self, number: int) -> "SopStep":
         # Steps are few and read on every transition: one query per version per process is enough.
@@ -130,7 +131,7 @@ class ClosureDay(models.Model):
 def work_calendar() -> workdays.WorkCalendar:
     """The calendar for deadlines: national holidays, cuti bersama and the admin's closure days."""
     this_year = date.today().year
-    extra = tuple(ClosureDay.objects.values_list("date", flat=True))
+    extra = memo.remembered("sop.closure_days", lambda: tuple(ClosureDay.objects.values_list("date", flat=True)))
     return _calendar(this_year, extra, settings.SIGAP_OFFICE_DAYS, settings.SIGAP_OFFICE_HOURS)
 
 

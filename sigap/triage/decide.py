@@ -34,6 +34,7 @@ from sigap.agencies.models import Agency, Category, Kelurahan
 from sigap.cases import actions
 from sigap.cases.actions import ActionError
 from sigap.cases.models import OPEN_STATUSES, TRIAGE_WAITING, Complaint, Message, Reply, TriageState
+from sigap.lib import memo
 from sigap.triage.classifier import TriageModel, TriageResult, clip_text, default_model
 from sigap.triage.models import Decision, DuplicateLink, Label, ReplyTemplate, RoutingDecision, RoutingSuggestion
 from sigap.triage.pii import find_pii, pii_kinds
@@ -130,6 +131,10 @@ def shipped_rules() -> dict:
 
 def keyword_rules() -> dict:
     """The categories' keywords as administrators keep them, with the shipped agency keywords."""
+    return memo.remembered("triage.keyword_rules", _read_keyword_rules)
+
+
+def _read_keyword_rules() -> dict:
     categories = {
         name: {"agency": code, "keywords": [line.strip() for line in keywords.splitlines() if line.strip()]}
         for name, keywords, code in Category.objects.filter(active=True)
@@ -170,21 +175,22 @@ def threshold() -> float:
 # -- triage ------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # inside the delivery's transaction; a savepoint would only cost round trips
 def triage_message(*, message: Message) -> Decision:
     """The worker's decision on one inbound message with words or media."""
     model = triage_model()
     result = model.classify(message.text)
     name = model_name(model)
-    if actions.thread_complaint(message) is not None:
+    thread = actions.thread_complaint(message)  # locked until commit: no one else opens it meanwhile
+    if thread is not None:
         # The same person in the same thread: part of their open complaint, whatever it says.
-        complaint = actions.complaint_open_from_message(message=message)
+        complaint = actions.complaint_open_from_message(message=message, thread=thread)
         _set_state(message, TriageState.DONE)
         return _record(message, result.label, Decision.Outcome.FOLLOW_UP, result=result, model=name, complaint=complaint)
     if _doubtful(message, result):
         _set_state(message, TriageState.PENDING)
         return _record(message, result.label, Decision.Outcome.WAITING, result=result, model=name, final=False)
-    return _apply(message, result.label, by=None, result=result, model=name)
+    return _apply(message, result.label, by=None, result=result, model=name, thread=None)
 
 
 def _doubtful(message: Message, result: TriageResult) -> bool:
@@ -213,16 +219,19 @@ def message_triage(*, message: Message, label: str, by) -> Decision:
     return _apply(message, label, by=by)
 
 
-def _apply(message: Message, label: str, *, by, result: TriageResult | None = None, model: str = "") -> Decision:
+def _apply(
+    message: Message, label: str, *, by, result: TriageResult | None = None, model: str = "", thread=actions.UNKNOWN
+) -> Decision:
     """Act on a final decision: open the complaint, greet, answer, or let it be."""
     state, reply, template, complaint = TriageState.DONE, None, None, None
     if label == Label.COMPLAINT:
-        follows = actions.thread_complaint(message) is not None
-        complaint = actions.complaint_open_from_message(message=message, by=by)
-        outcome = Decision.Outcome.FOLLOW_UP if follows else Decision.Outcome.OPENED
-        if not follows:
-            route_complaint(complaint)
-            link_duplicates(complaint)
+        if thread is actions.UNKNOWN:
+            thread = actions.thread_complaint(message)
+        complaint = actions.complaint_open_from_message(message=message, by=by, thread=thread)
+        outcome = Decision.Outcome.FOLLOW_UP if thread is not None else Decision.Outcome.OPENED
+        if thread is None:
+            suggestion = route_complaint(complaint)
+            link_duplicates(complaint, places=suggestion.places)
     elif label == Label.GREETING:
         template = None if _greeted_recently(message) else choose_template(message.text, ReplyTemplate.Kind.GREETING)
         reply = _queue_auto_reply(message, template.text) if template else None
@@ -517,10 +526,12 @@ def similarity(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
 
+UNKNOWN = actions.UNKNOWN
+
 _DUPLICATE_FIELDS = ("pk", "text", "platform", "complainant_id", "complainant_handle", "routing__places")
 
 
-def link_duplicates(complaint: Complaint) -> list[DuplicateLink]:
+def link_duplicates(complaint: Complaint, *, places=UNKNOWN) -> list[DuplicateLink]:
     """Link the complaint to recent open ones that look like the same problem, for a person to judge.
 
     Candidates share the category or kelurahan, or the complainant (another platform, another
@@ -548,8 +559,9 @@ def link_duplicates(complaint: Complaint) -> list[DuplicateLink]:
         "complainant_handle": complaint.complainant_handle,
         "platform": complaint.platform,
     }
-    routing = RoutingSuggestion.objects.filter(complaint=complaint).values_list("places", flat=True).first()
-    words, places = problem_words(complaint.text), _place_names(complaint.text, routing)
+    if places is UNKNOWN:  # the routing suggestion's places, unless the caller has them at hand
+        places = RoutingSuggestion.objects.filter(complaint=complaint).values_list("places", flat=True).first()
+    words, places = problem_words(complaint.text), _place_names(complaint.text, places)
     scored = []
     for other in candidates:
         other_places = _place_names(other["text"], other["routing__places"])
