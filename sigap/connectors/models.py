@@ -168,15 +168,23 @@ class Connector(models.Model):
         return user
 
 
-class ForwardLinkQuerySet(models.QuerySet):
-    def next_due(self, now: datetime, lease) -> "ForwardLink | None":
+class LeasedJobQuerySet(models.QuerySet):
+    """Rows that are jobs: waiting until `next_attempt_at`, or claimed by a worker at `claimed_at`."""
+
+    state_field = "state"
+
+    def next_due(self, now: datetime, lease):
         """The next one waiting to be sent, else one claimed by a worker that did not finish within the lease.
 
         Two indexed queries rather than one OR, which would read the whole table on every pass.
         """
-        pending = self.filter(state=ForwardLink.State.PENDING, next_attempt_at__lte=now).order_by("next_attempt_at", "pk")
-        stale = self.filter(state=ForwardLink.State.SENDING, claimed_at__lt=now - lease).order_by("claimed_at", "pk")
+        pending = self.filter(**{self.state_field: "pending", "next_attempt_at__lte": now}).order_by("next_attempt_at", "pk")
+        stale = self.filter(**{self.state_field: "sending", "claimed_at__lt": now - lease}).order_by("claimed_at", "pk")
         return pending.first() or stale.first()
+
+
+class ForwardLinkQuerySet(LeasedJobQuerySet):
+    state_field = "state"
 
 
 class ForwardLink(models.Model):
@@ -250,12 +258,8 @@ class RemoteUpdate(models.Model):
         return f"{self.link_id}:{self.update_id} {self.status}"
 
 
-class WebhookDeliveryQuerySet(models.QuerySet):
-    def next_due(self, now: datetime, lease) -> "WebhookDelivery | None":
-        """As ForwardLinkQuerySet.next_due: the oldest due delivery, else one left by a worker that died."""
-        pending = self.filter(status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now).order_by("next_attempt_at", "pk")
-        stale = self.filter(status=WebhookDelivery.Status.SENDING, claimed_at__lt=now - lease).order_by("claimed_at", "pk")
-        return pending.first() or stale.first()
+class WebhookDeliveryQuerySet(LeasedJobQuerySet):
+    state_field = "status"
 
 
 class WebhookDelivery(models.Model):
