@@ -279,6 +279,11 @@ def part_one(args) -> None:
             mark = "" if p95 < target else "  (over)"
             fewer = f"  ({len(times)} requests)" if len(times) < args.requests else ""
             print(f"  | {name:<26} | {p50:6.1f} | {p95:6.1f} | < {target:>5} ms |{mark}{fewer}", flush=True)
+        computed = sample(BIG_DB, "SELECT compute_seconds FROM recaps_livefigures WHERE scope = 'all'", 1)
+        if computed:
+            # The page reads what the worker computed (sigap.recaps.live); this is what computing costs.
+            print(f"\n  Dashboard figures (today, week, month; city-wide) computed by the first, unmeasured view in "
+                  f"{computed[0]:.1f} s; the worker recomputes them every {max(60, 10 * computed[0]):.0f} s.")
     finally:
         stop(server)
 

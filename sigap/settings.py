@@ -206,8 +206,9 @@ SIGAP_MAX_WEBHOOK_BYTES = envint("SIGAP_MAX_WEBHOOK_BYTES", str(2 * 1024 * 1024)
 SIGAP_REPLY_LEASE_SECONDS = envint("SIGAP_REPLY_LEASE_SECONDS", "300")
 
 # Public side and interoperability (sigap.public, sigap.api, sigap.open311, sigap.ops).
-# The cache holds the rate-limit counters; a database table so that every web process shares
-# it. `sigap migrate` creates the table (sigap/ops/migrations/0002_cache_table.py).
+# Rate-limit counters have their own table (sigap.ops.ratelimit); the cache stays a database
+# table so that anything kept in it is shared by every web process. `sigap migrate` creates it
+# (sigap/ops/migrations/0002_cache_table.py).
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",

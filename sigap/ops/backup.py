@@ -55,7 +55,10 @@ MEDIA = "media/"
 MAX_MANIFEST_BYTES = 64 * 1024 * 1024
 # Rebuilt by `migrate` on the target (content types, permissions) or not worth keeping (sessions);
 # rows that point at content types or permissions name them by natural key instead of by id.
-EXCLUDED = {"contenttypes.contenttype", "auth.permission", "sessions.session"}
+# Rebuilt by Django or by Sigap itself: rate-limit counters and the dashboard's computed figures.
+EXCLUDED = {
+    "contenttypes.contenttype", "auth.permission", "sessions.session", "ops.ratecounter", "recaps.livefigures",
+}
 # A database with rows in any of these is not empty: restoring over it needs --force.
 USER_DATA = ["cases.complaint", "cases.message", "cases.event", "people.user", "recaps.recap", "platforms.delivery"]
 

@@ -17,3 +17,23 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.beat_at:%Y-%m-%d %H:%M:%S}"
+
+
+class RateCounter(models.Model):
+    """One client's request count in one fixed window of one rate limit (sigap.ops.ratelimit).
+
+    `key` names the scope, the window and a keyed hash of the client, never its address.
+    Expired rows are only clutter (a later window has another key); the worker prunes them.
+    """
+
+    key = models.CharField(max_length=100)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)  # for ratelimit.prune_expired
+
+    class Meta:
+        # A constraint rather than unique=True: on PostgreSQL that would add a second, LIKE-pattern
+        # index to every write, and the key is only ever looked up by equality.
+        constraints = [models.UniqueConstraint(fields=["key"], name="ops_ratecounter_key_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.count}"

@@ -1,4 +1,4 @@
-"""Login throttling: failed passwords and failed second-step codes, counted in sigap_cache.
+"""Login throttling: failed passwords and failed second-step codes, counted in sigap.ops.ratelimit.
 
 Passwords are counted per username and client address, so that an attacker elsewhere cannot lock
 a clerk out of the office, and per address over all usernames, against trying one common password

@@ -220,3 +220,28 @@ class ArchiveFile(AppendOnly):
 
     def __str__(self) -> str:
         return self.file.name
+
+
+class LiveFigures(models.Model):
+    """The dashboard's today / week / month figures of one scope, as the worker last computed them.
+
+    Summing a month of answered complaints takes milliseconds for a city and seconds for a
+    national deployment: the page shows the latest computation (sigap.recaps.live), which the
+    worker refreshes every minute or so while someone is looking.
+    """
+
+    scope = models.CharField(max_length=80, unique=True)  # scope_key(agency, platform)
+    agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    platform = models.CharField(max_length=20, blank=True)
+    figures = models.BinaryField(default=b"")  # pickled {period name: build.Summary}
+    computed_at = models.DateTimeField(null=True)
+    compute_seconds = models.FloatField(default=0)
+    viewed_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("live figures")
+        verbose_name_plural = _("live figures")
+
+    def __str__(self) -> str:
+        return self.scope

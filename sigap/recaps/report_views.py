@@ -5,7 +5,6 @@ to one agency or platform.
 """
 
 import tempfile
-from datetime import datetime, time, timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -19,9 +18,10 @@ from django.utils.translation import gettext as _
 from sigap.agencies.models import Agency
 from sigap.people.models import Role
 from sigap.platforms.models import PlatformName
-from sigap.recaps import archive, charts, csv, figures, pdf, xlsx
+from sigap.recaps import archive, charts, csv, figures, live, pdf, xlsx
 from sigap.recaps.archive import file_stem
 from sigap.recaps.build import RecapData
+from sigap.recaps.live import PERIODS, period_of
 from sigap.recaps.models import Archive, ArchiveFile, Recap
 from sigap.recaps.narrative import current_lang, narrative, period_label
 
@@ -30,7 +30,6 @@ CONTENT_TYPES = {
     "pdf": "application/pdf",
     "csv": "text/csv; charset=utf-8",
 }
-PERIODS = ("today", "week", "month")
 
 
 def _sees_all(user) -> bool:
@@ -48,13 +47,6 @@ def figures_context(summary) -> dict:
         "narrative_id": narrative(summary, "id"),
         "narrative_en": narrative(summary, "en"),
     }
-
-
-def period_of(name: str, now: datetime) -> tuple[datetime, datetime]:
-    """Today, this week (from Monday) or this month, in WIB, up to now."""
-    today = timezone.localdate(now, timezone.get_default_timezone())
-    first = {"today": today, "week": today - timedelta(days=today.weekday()), "month": today.replace(day=1)}[name]
-    return datetime.combine(first, time.min, tzinfo=timezone.get_default_timezone()), now
 
 
 def _scope(request) -> tuple[Agency | None, str]:
@@ -75,22 +67,24 @@ def dashboard(request):
     agency, platform = _scope(request)
     chosen = request.GET.get("period", "today")
     chosen = chosen if chosen in PERIODS else "today"
-    strip = []
-    for name in PERIODS:
-        data = RecapData(*period_of(name, now), agency=agency, platform=platform)
-        strip.append({"name": name, "label": _period_labels()[name], "summary": data.summary, "chosen": name == chosen})
-        if name == chosen:
-            selected = data
+    # Computed by the worker every minute or so (sigap.recaps.live): one query here, at any size.
+    summaries, computed_at = live.figures(agency, platform, now)
+    strip = [
+        {"name": name, "label": _period_labels()[name], "summary": summaries[name], "chosen": name == chosen}
+        for name in PERIODS
+    ]
+    selected = summaries[chosen]
     context = {
         "strip": strip,
         "chosen": chosen,
+        "computed_at": computed_at,
         "period": period_label(selected.period_start, selected.period_end, current_lang()),
         "agency": agency,
         "platform": platform,
         "agencies": Agency.objects.filter(active=True) if _sees_all(request.user) else None,
         "platforms": PlatformName.choices,
         "formats": list(CONTENT_TYPES),
-        **figures_context(selected.summary),
+        **figures_context(selected),
     }
     return render(request, "recaps/report_dashboard.html", context)
 

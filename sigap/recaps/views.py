@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,12 +20,26 @@ from sigap.recaps.forms import ArchiveForm, RecapForm
 from sigap.recaps.models import Recap
 
 
+def _liaison(user) -> bool:
+    return user.role == Role.LIAISON and not user.is_admin
+
+
 def _visible_recaps(user):
+    """A liaison reads its own agency's recaps only, as on the report pages and in the API.
+
+    A city-wide recap's figures are every agency's: not for one agency's liaison.
+    """
     recaps = Recap.objects.all()
-    if user.role == Role.LIAISON and not user.is_admin:
-        # A liaison reads the city-wide recaps and its own agency's, never another agency's.
-        recaps = recaps.filter(Q(agency=None) | Q(agency_id=user.agency_id))
+    if _liaison(user):
+        recaps = recaps.filter(agency_id=user.agency_id) if user.agency_id else recaps.none()
     return recaps
+
+
+def _visible_recap(user, pk: int, queryset=None) -> Recap:
+    recap = get_object_or_404(queryset if queryset is not None else Recap.objects.all(), pk=pk)
+    if _liaison(user) and (recap.agency_id is None or recap.agency_id != user.agency_id):
+        raise PermissionDenied
+    return recap
 
 
 @login_required
@@ -72,8 +86,8 @@ def recap(request, pk: int):
 
 
 def _recap_page(request, pk: int, archive_form: ArchiveForm | None = None, status: int = 200):
-    recap = get_object_or_404(
-        _visible_recaps(request.user).select_related("agency", "created_by", "archive__archived_by", "sop"), pk=pk
+    recap = _visible_recap(
+        request.user, pk, Recap.objects.select_related("agency", "created_by", "archive__archived_by", "sop")
     )
     complaints = list(
         Complaint.objects.for_user(request.user).filter(recaps=recap).select_related("agency").order_by("received_at")
@@ -99,7 +113,7 @@ def _recap_page(request, pk: int, archive_form: ArchiveForm | None = None, statu
 @login_required
 @require_POST
 def recap_archive(request, pk: int):
-    recap = get_object_or_404(_visible_recaps(request.user), pk=pk)
+    recap = _visible_recap(request.user, pk)
     if not actions.may(request.user, "archive"):
         raise PermissionDenied
     form = ArchiveForm(request.POST)

@@ -27,6 +27,6 @@ def test_behind_a_proxy_the_forwarded_address_counts(settings):
     assert ratelimit.client_ip(request) == "203.0.113.7"
 
 
-def test_no_address_is_stored_in_the_cache_keys():
-    key = ratelimit._key("track", "203.0.113.7", 0)
+def test_no_address_is_stored_in_the_counter_keys():
+    key = ratelimit._key("track", "203.0.113.7", ratelimit.Rate(30, 600), 0)
     assert "203.0.113.7" not in key

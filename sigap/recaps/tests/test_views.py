@@ -143,4 +143,24 @@ class TestBadInput:
         recap = recap_create(
             by=processor, period_start=MONDAY - timedelta(days=1), period_end=MONDAY + timedelta(hours=1), agency=agencies["DISHUB"]
         )
-        assert as_user(liaison_dlh).get(reverse("recap", args=[recap.pk])).status_code == 404
+        assert as_user(liaison_dlh).get(reverse("recap", args=[recap.pk])).status_code == 403
+
+    def test_a_liaison_sees_the_same_recaps_on_every_page_and_in_the_api(
+        self, as_user, processor, liaison_dishub, agencies, posted
+    ):
+        """Its own agency's recaps everywhere; a city-wide one nowhere (its figures are every agency's)."""
+        period = {"period_start": MONDAY - timedelta(days=1), "period_end": MONDAY + timedelta(hours=1)}
+        own = recap_create(by=processor, agency=agencies["DISHUB"], **period)
+        city = recap_create(by=processor, **period)
+        client = as_user(liaison_dishub)
+        listed = {r.pk for r in client.get(reverse("recaps")).context["page"]}
+        assert listed == {own.pk}
+        for name in ("recap", "report-recap"):  # /rekap/<pk>/ and /laporan/rekap/<pk>/
+            assert client.get(reverse(name, args=[own.pk])).status_code == 200
+            assert client.get(reverse(name, args=[city.pk])).status_code == 403
+        from sigap.api.models import ApiToken
+
+        _token, secret = ApiToken.issue(user=liaison_dishub, name="test")
+        api = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+        assert {r["id"] for r in client.get("/api/v1/recaps", **api).json()["results"]} == {own.pk}
+        assert client.get(f"/api/v1/recaps/{city.pk}", **api).status_code == 404

@@ -9,10 +9,10 @@ from django.db import close_old_connections, connection
 
 from sigap.cases import clockwatch, outbox
 from sigap.connectors import forwarding, webhooks
-from sigap.ops import audit, privacy
+from sigap.ops import audit, privacy, ratelimit
 from sigap.ops.heartbeat import beat
 from sigap.platforms import intake, polling
-from sigap.recaps import schedule
+from sigap.recaps import live, schedule
 from sigap.triage import overdue as triage_overdue
 
 log = logging.getLogger("sigap.worker")
@@ -26,11 +26,13 @@ JOBS = [
     clockwatch.notify_one_overdue,
     triage_overdue.notify_one_waiting_overdue,  # step 2 of messages still in the triage queue
     schedule.run_one_schedule,
+    live.refresh_one,  # the dashboard's figures, while someone looks
     audit.seal_events,
     privacy.pseudonymise_one,
     forwarding.forward_one,
     forwarding.poll_one_connector,
     webhooks.send_one_webhook,
+    ratelimit.prune_expired,  # expired rate-limit counters
 ]
 
 
