@@ -1,8 +1,10 @@
 """Finding complaints by what citizens wrote: the staff list's search box and the API's `q`.
 
-On PostgreSQL (migration 0006 makes the indexes):
+On PostgreSQL (migrations 0006 and 0007 make the column, triggers and indexes):
 - full text with the `indonesian` configuration (Snowball's Indonesian stemmer: "jalan",
-  "jalannya", "dijalankan" meet), over the complaint's text and every message of it;
+  "jalannya", "dijalankan" meet), over the complaint's stored search vector
+  (`cases_complaint.search`), which PostgreSQL keeps for the complaint's text and the messages
+  of it, follow-ups included;
 - each query word also as its slang and standard forms (the triage lexicon: "gak" finds
   "tidak" and "tidak" finds "gak", "jln" finds "jalan");
 - trigram word similarity (pg_trgm) for typos ("smpah" or "sampha" find "sampah"), when the
@@ -17,9 +19,9 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.contrib.postgres.lookups import SearchLookup, TrigramWordSimilar
-from django.contrib.postgres.search import SearchQuery
+from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.db import connection, transaction
-from django.db.models import F, Q, QuerySet, Value
+from django.db.models import Expression, F, Q, QuerySet, Value
 
 from sigap.lib import tracking
 
@@ -44,13 +46,13 @@ def complaints_matching(q: str, base: QuerySet, *, identity: bool) -> Q:
     the search indexes only (so the caller's ordering and paging never make the planner read
     the table row by row to test the text); the filter is then their ids.
     """
-    from sigap.cases.models import Message
-
     q = " ".join(q.replace("\x00", "").split())[:200]
     number = tracking.normalize(q, settings.SIGAP_TRACKING_PREFIX)
     if number:
         return Q(tracking_number=number)
     if connection.vendor != "postgresql":
+        from sigap.cases.models import Message
+
         who = Q(complainant_handle__icontains=q) | Q(complainant_name__icontains=q)
         in_messages = Message.objects.filter(text__icontains=q).values("complaint_id")
         return Q(tracking_number__icontains=q) | Q(text__icontains=q) | Q(pk__in=in_messages) | _who(who, identity)
@@ -60,19 +62,31 @@ def complaints_matching(q: str, base: QuerySet, *, identity: bool) -> Q:
         direct |= _who(Q(complainant_handle__icontains=q) | Q(complainant_name__icontains=q), identity)
     if _looks_like_number_part(q):
         direct |= Q(tracking_number__icontains=q)
-    words_query = _tsquery(words) if words else None
-    if words_query is not None:
-        ids = _newest(base, direct | Q(SearchLookup(F("text"), words_query)), Message, words_query)
+    if words:
+        ids = _newest(base, direct | Q(SearchLookup(StoredSearch(), _tsquery(words))))
         if ids or len(q) < 4:
             return Q(pk__in=ids)
     # Nothing by its words: perhaps a typo ("smpah") — some stretch of the text spelled close to it.
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL pg_trgm.word_similarity_threshold = %s", [TYPO_SIMILARITY])
         typo = direct | Q(TrigramWordSimilar(F("text"), Value(q.lower())))
-        return Q(pk__in=_newest(base, typo, None, None, windows=TYPO_WINDOWS))
+        return Q(pk__in=_newest(base, typo, windows=TYPO_WINDOWS))
 
 
-def _newest(base: QuerySet, match: Q, message_model, words_query, windows=WINDOWS) -> list[int]:
+class StoredSearch(Expression):
+    """The complaint's stored search vector (migration 0007), which the model does not declare.
+
+    Declaring it would put it in the ORM's INSERTs and `sigap generate`'s COPY, and PostgreSQL
+    fills it itself. Named through the query's own alias, so it also works inside a subquery.
+    """
+
+    output_field = SearchVectorField()
+
+    def as_sql(self, compiler, connection):
+        return f"{compiler.quote_name_unless_alias(compiler.query.get_initial_alias())}.search", []
+
+
+def _newest(base: QuerySet, match: Q, windows=WINDOWS) -> list[int]:
     """Up to CAP matching ids, newest first, looking at the newest complaints before the older ones.
 
     Each look is a bitmap scan of the search indexes bounded by an id range (ids grow with time),
@@ -82,11 +96,8 @@ def _newest(base: QuerySet, match: Q, message_model, words_query, windows=WINDOW
     found: set[int] = set()
     for size in windows:
         floor = max(top - size, 0) if size else 0
-        window = base.filter(pk__gt=floor).order_by()
-        found = set(window.filter(match).values_list("pk", flat=True))
-        if message_model is not None:
-            in_messages = message_model.objects.filter(SearchLookup(F("text"), words_query), complaint_id__gt=floor)
-            found |= set(window.filter(pk__in=in_messages.values("complaint_id")).values_list("pk", flat=True))
+        window = base.filter(pk__gt=floor) if floor else base
+        found = set(window.filter(match).order_by().values_list("pk", flat=True))
         if len(found) >= CAP or not floor:
             break
     return sorted(found, reverse=True)[:CAP]

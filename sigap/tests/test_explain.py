@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from sigap.api.models import ApiToken
 from sigap.cases.models import Complaint
+from sigap.cases.search import complaints_matching
 from sigap.people.models import Role, User
 
 pytestmark = [
@@ -73,6 +74,21 @@ def test_a_complaint_page_reads_no_whole_table(generated, as_user, processor):
 @pytest.mark.parametrize("params", [{}, {"status": "posted"}, {"q": "sampah"}, {"q": "lampu mati"}, {"q": "smpah"}, {"q": "Santoso"}])
 def test_the_staff_list_and_its_search_read_no_whole_table(generated, as_user, processor, params):
     assert scans_of(page_queries(as_user(processor), reverse("complaints"), params)) == []
+
+
+@pytest.mark.parametrize("q", ["sampah", "gak ada", "roboh", "Santoso"])
+def test_a_text_search_is_answered_by_the_stored_vectors_gin_index(generated, q):
+    # Words are looked for in cases_complaint.search (migration 0007), never by stemming each row's text.
+    with CaptureQueriesContext(connection) as ctx:
+        complaints_matching(q, Complaint.objects.all(), identity=True)
+    searches = [query for query in ctx.captured_queries if ".search @@" in query["sql"]]
+    assert searches and scans_of(searches) == []
+    assert all("to_tsvector" not in query["sql"] for query in searches)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + searches[-1]["sql"])  # the widest look: the whole table here
+        plan = "\n".join(line for (line,) in cursor.fetchall())
+    assert "Bitmap Index Scan on complaint_search" in plan, plan
 
 
 def test_the_dashboard_reads_no_whole_table(generated, as_user, supervisor):

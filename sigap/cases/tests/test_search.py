@@ -1,14 +1,18 @@
 """Searching complaints by what was written: the staff list's search box and the API's `q`."""
 
+import threading
+import time
 from datetime import datetime
+from io import StringIO
 
 import pytest
 import time_machine
-from django.db import connection
+from django.core.management import call_command
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from sigap.cases.models import Message, Status
+from sigap.cases.models import Complaint, Message, Status
 from sigap.cases.search import complaints_matching, spellings
 
 WIB = timezone.get_default_timezone()
@@ -110,6 +114,106 @@ class TestIndonesianSearch:
         assert found(client, "jalan berlubng") == [wanted]
 
 
+@postgres_only
+class TestStoredSearchVector:
+    """PostgreSQL keeps each complaint's search vector (migration 0007): no step of Sigap's own refreshes it."""
+
+    def ids(self, q):
+        condition = complaints_matching(q, Complaint.objects.all(), identity=True)
+        return set(Complaint.objects.filter(condition).values_list("pk", flat=True))
+
+    def add_message(self, complaint, text):
+        return Message.objects.create(complaint=complaint, platform="instagram", text=text, posted_at=timezone.now())
+
+    def test_a_new_complaint_is_found_at_once(self, clock, make_complaint):
+        wanted = make_complaint(text="Saluran air di Kampung Baru tersumbat lumpur")
+        assert self.ids("tersumbat") == {wanted.pk}
+
+    def test_a_follow_up_message_is_found_at_once_and_its_words_join_the_text(self, clock, make_complaint):
+        wanted = make_complaint(text="Lampu PJU mati di Jl. Adi Sucipto")
+        make_complaint(text="Tiang listrik miring di Jl. Ahmad Yani")
+        self.add_message(wanted, "Kabelnya menjuntai ke jalan")
+        assert self.ids("menjuntai") == {wanted.pk}
+        # One follow-up's words and the text's together find it: both are the complaint's.
+        assert self.ids("lampu menjuntai") == {wanted.pk}
+
+    def test_an_edited_moved_or_deleted_message_takes_its_words_along(self, clock, make_complaint):
+        first, second = make_complaint(text="Lampu PJU mati"), make_complaint(text="Jalan berlubang")
+        message = self.add_message(first, "Tiangnya miring hampir roboh")
+        Message.objects.filter(pk=message.pk).update(text="Tiangnya sudah dipasang kawat")
+        assert self.ids("roboh") == set() and self.ids("kawat") == {first.pk}
+        Message.objects.filter(pk=message.pk).update(complaint=second)
+        assert self.ids("kawat") == {second.pk}
+        Message.objects.filter(pk=message.pk).delete()
+        assert self.ids("kawat") == set()
+
+    def test_an_edited_complaint_text_is_found_by_its_new_words_only(self, clock, make_complaint):
+        complaint = make_complaint(text="Sampah menumpuk di TPS Jebres")
+        Complaint.objects.filter(pk=complaint.pk).update(text="Selokan meluap di Jebres")
+        assert self.ids("selokan") == {complaint.pk}
+        # The form's first message still holds the original words: they find it, as before.
+        assert self.ids("sampah") == {complaint.pk}
+        Message.objects.filter(complaint=complaint).update(text="Selokan meluap di Jebres")
+        assert self.ids("sampah") == set()
+
+    def test_complaints_and_messages_written_with_copy_are_found(self, clock, processor, reviewer):
+        # `sigap generate` writes with COPY under session_replication_role = replica.
+        call_command("generate", complaints=60, days=10, seed=5, stdout=StringIO(), stderr=StringIO())
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM cases_complaint WHERE search IS NULL")
+            assert cursor.fetchone()[0] == 0
+        found_by_follow_up = 0
+        for message in Message.objects.exclude(complaint=None).exclude(external_id__regex=r"^sgen-[0-9]+$"):
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT to_tsvector('indonesian', text) @@ plainto_tsquery('indonesian', %s)"
+                    " FROM cases_complaint WHERE id = %s",
+                    [message.text, message.complaint_id],
+                )
+                if cursor.fetchone()[0]:
+                    continue  # the complaint's own text has these words too: no proof either way
+            assert message.complaint_id in self.ids(message.text), message.text
+            found_by_follow_up += 1
+        assert found_by_follow_up
+
+    @pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keep the migrations' data for later tests
+    def test_two_messages_added_at_once_are_both_found(self, make_complaint):
+        """The second writer waits for the first: neither overwrites the vector with one missing the other."""
+        complaint = make_complaint(text="Lampu PJU mati")
+        first_added, failures = threading.Event(), []
+
+        def add(text, before_commit):
+            try:
+                with transaction.atomic():
+                    self.add_message(complaint, text)
+                    before_commit()
+            except Exception as exc:  # reported by the assertion below
+                failures.append(exc)
+            finally:
+                connection.close()
+
+        def wait_for_the_second_to_block():
+            first_added.set()
+            for _ in range(500):
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT count(*) FROM pg_stat_activity"
+                        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                    )
+                    if cursor.fetchone()[0]:
+                        return
+                time.sleep(0.01)
+
+        one = threading.Thread(target=add, args=("Kabelnya menjuntai", wait_for_the_second_to_block))
+        one.start()
+        first_added.wait(10)
+        two = threading.Thread(target=add, args=("Tiangnya keropos", lambda: None))
+        two.start()
+        one.join(10), two.join(10)
+        assert failures == []
+        assert self.ids("menjuntai") == self.ids("keropos") == {complaint.pk}
+
+
 def test_spellings_give_slang_and_standard_forms():
     assert {"tidak", "gak"} <= set(spellings("gak"))
     assert {"tidak", "gak"} <= set(spellings("tidak"))
@@ -118,8 +222,6 @@ def test_spellings_give_slang_and_standard_forms():
 
 def test_a_tracking_number_with_a_valid_check_is_an_exact_match(clock, make_complaint):
     c = make_complaint()
-    from sigap.cases.models import Complaint
-
     condition = complaints_matching(c.tracking_number.lower().replace("-", " "), Complaint.objects.all(), identity=True)
     assert list(Complaint.objects.filter(condition)) == [c]
 
@@ -146,8 +248,6 @@ def test_searching_reads_no_whole_table(clock, make_complaint):
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL plans")
     from django.test.utils import CaptureQueriesContext
-
-    from sigap.cases.models import Complaint
 
     make_complaint(text="Sampah menumpuk")
     with CaptureQueriesContext(connection) as ctx:
