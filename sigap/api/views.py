@@ -120,11 +120,17 @@ def _open_steps(complaints) -> dict:
     return {s.complaint_id: s for s in steps}  # the lowest open number wins (ordered last)
 
 
-def _detail(user, complaint: Complaint) -> dict:
-    c = _base_queryset().get(pk=complaint.pk)
+def _lowest_open(steps) -> Step | None:
+    """_open_steps() for one complaint whose steps are at hand: the lowest open number."""
+    return min((s for s in steps if s.completed_at is None), key=lambda s: (s.number, -s.round), default=None)
+
+
+def _detail(user, c: Complaint) -> dict:
+    """One complaint with its steps, answers and events; `c` as _base_queryset() reads it."""
     now = timezone.now()
-    data = _complaint(user, c, open_steps=_open_steps([c]), now=now)
-    data["steps"] = [_step(s, now) for s in c.steps.order_by("round", "number")]
+    steps = list(c.steps.order_by("round", "number"))
+    data = _complaint(user, c, open_steps={c.pk: _lowest_open(steps)}, now=now)
+    data["steps"] = [_step(s, now) for s in steps]
     data["answers"] = [
         {
             "id": a.pk,
@@ -140,14 +146,19 @@ def _detail(user, complaint: Complaint) -> dict:
         for a in c.answers.select_related("agency").order_by("round", "created_at", "pk")
     ]
     data["events"] = [
-        {"id": e.pk, "kind": e.kind, "at": e.at, "actor": e.actor_name or None}
-        for e in c.events.order_by("at", "pk")
+        {"id": pk, "kind": kind, "at": at, "actor": actor_name or None}
+        for pk, kind, at, actor_name in c.events.order_by("at", "pk").values_list("pk", "kind", "at", "actor_name")
     ]
     return data
 
 
 def _base_queryset():
     return Complaint.objects.select_related("category", "agency", "kelurahan", "merged_into")
+
+
+def _reread(pk: int) -> Complaint:
+    """The complaint as it is now, after an action changed it (the actions lock and read their own copy)."""
+    return _base_queryset().get(pk=pk)
 
 
 def _get_complaint(user, ref: str) -> Complaint:
@@ -257,7 +268,7 @@ def create_complaint(
     if idempotency_key:
         earlier = IdempotencyKey.objects.filter(token=token, key=idempotency_key).first()
         if earlier is not None:
-            return HttpStatus(200, _detail(user, earlier.complaint))
+            return HttpStatus(200, _detail(user, _reread(earlier.complaint_id)))
     now = timezone.now()
     posted_at = payload.posted_at or now
     if posted_at > now + timedelta(minutes=5):
@@ -296,15 +307,15 @@ def create_complaint(
         earlier = IdempotencyKey.objects.filter(token=token, key=idempotency_key).first() if idempotency_key else None
         if earlier is None:
             raise
-        return HttpStatus(200, _detail(user, earlier.complaint))
-    return HttpStatus(201, _detail(user, complaint))
+        return HttpStatus(200, _detail(user, _reread(earlier.complaint_id)))
+    return HttpStatus(201, _detail(user, _reread(complaint.pk)))
 
 
 @api.get("/complaints/{ref}", response={200: schemas.ComplaintDetailOut, E: schemas.ErrorOut}, tags=["complaints"])
 def read_complaint(request, ref: Ref):
     """One complaint by id or tracking number, with its steps, answers and events."""
     user = _user(request)
-    return _detail(user, _get_complaint(user, ref))
+    return _detail(user, _get_complaint(user, ref))  # just read with _base_queryset(): no need to read it again
 
 
 # Workflow actions: one endpoint per action, each a thin call of sigap.cases.actions ---------
@@ -317,7 +328,7 @@ def register(request, ref: Ref, payload: schemas.RegisterIn):
     user = _user(request)
     c = _get_complaint(user, ref)
     actions.complaint_register(complaint=c, by=user, ack_via=payload.ack_via, ack_link=payload.ack_link, note=payload.note)
-    return _detail(user, c)
+    return _detail(user, _reread(c.pk))
 
 
 @api.post("/complaints/{ref}/forward", summary="Forward to an agency (disposisi, step 4)", **_action)
@@ -327,7 +338,7 @@ def forward(request, ref: Ref, payload: schemas.ForwardIn):
     agency = _agency_by_code(payload.agency, "agency")
     category = _category_by_id(payload.category, "category") if payload.category else None
     actions.complaint_forward(complaint=c, by=user, agency=agency, category=category, note=payload.note)
-    return _detail(user, c)
+    return _detail(user, _reread(c.pk))
 
 
 @api.post("/complaints/{ref}/answer", summary="The agency's answer (tindak lanjut, step 4)", **_action)
@@ -335,7 +346,7 @@ def answer(request, ref: Ref, payload: schemas.AnswerIn):
     user = _user(request)
     c = _get_complaint(user, ref)
     actions.complaint_answer(complaint=c, by=user, text=payload.text)
-    return _detail(user, c)
+    return _detail(user, _reread(c.pk))
 
 
 @api.post("/complaints/{ref}/approve", summary="Approve the answer (step 4 done, step 5 starts)", **_action)
@@ -343,7 +354,7 @@ def approve(request, ref: Ref):
     user = _user(request)
     c = _get_complaint(user, ref)
     actions.answer_approve(complaint=c, by=user)
-    return _detail(user, c)
+    return _detail(user, _reread(c.pk))
 
 
 @api.post("/complaints/{ref}/return", summary="Return the answer for revision", **_action)
@@ -351,7 +362,7 @@ def return_answer(request, ref: Ref, payload: schemas.ReasonIn):
     user = _user(request)
     c = _get_complaint(user, ref)
     actions.answer_return(complaint=c, by=user, reason=payload.reason)
-    return _detail(user, c)
+    return _detail(user, _reread(c.pk))
 
 
 @api.post("/complaints/{ref}/post", summary="The answer is posted on the platform (step 5)", **_action)
@@ -359,7 +370,7 @@ def post_answer(request, ref: Ref, payload: schemas.PostIn):
     user = _user(request)
     c = _get_complaint(user, ref)
     actions.complaint_post_answer(complaint=c, by=user, link=payload.link)
-    return _detail(user, c)
+    return _detail(user, _reread(c.pk))
 
 
 @api.post("/complaints/{ref}/close", summary="Close", **_action)
@@ -367,7 +378,7 @@ def close(request, ref: Ref, payload: schemas.ReasonIn):
     user = _user(request)
     c = _get_complaint(user, ref)
     actions.complaint_close(complaint=c, by=user, reason=payload.reason)
-    return _detail(user, c)
+    return _detail(user, _reread(c.pk))
 
 
 @api.post("/complaints/{ref}/reopen", summary="Reopen (a new round of steps 4 and 5)", **_action)
@@ -375,7 +386,7 @@ def reopen(request, ref: Ref, payload: schemas.ReasonIn):
     user = _user(request)
     c = _get_complaint(user, ref)
     actions.complaint_reopen(complaint=c, by=user, reason=payload.reason)
-    return _detail(user, c)
+    return _detail(user, _reread(c.pk))
 
 
 @api.post("/complaints/{ref}/merge", summary="Merge this duplicate into another complaint", **_action)
@@ -384,7 +395,7 @@ def merge(request, ref: Ref, payload: schemas.MergeIn):
     c = _get_complaint(user, ref)
     into = _get_complaint(user, payload.into)
     actions.complaint_merge(complaint=c, into=into, by=user)
-    return _detail(user, c)
+    return _detail(user, _reread(c.pk))
 
 
 @api.post("/complaints/{ref}/flags", summary="Set confidential (rahasia) and anonymous (anonim)", **_action)
@@ -392,7 +403,7 @@ def flags(request, ref: Ref, payload: schemas.FlagsIn):
     user = _user(request)
     c = _get_complaint(user, ref)
     actions.complaint_set_flags(complaint=c, by=user, confidential=payload.confidential, anonymous=payload.anonymous)
-    return _detail(user, c)
+    return _detail(user, _reread(c.pk))
 
 
 # Reference data ----------------------------------------------------------------------------

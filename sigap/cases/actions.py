@@ -104,10 +104,13 @@ def record_event(kind: str, *, by=None, complaint=None, recap=None, at=None, **d
     return event
 
 
-def start_step(*, number: int, started_at: datetime, complaint=None, recap=None, round: int = 1) -> Step:
+def start_step(
+    *, number: int, started_at: datetime, complaint=None, recap=None, round: int = 1, save: bool = True
+) -> Step:
+    """The step's clock from `started_at`; `save=False` leaves the insert to the caller (bulk_create)."""
     sop = (complaint or recap).sop
     sop_step = sop.step(number)
-    return Step.objects.create(
+    step = Step(
         complaint=complaint,
         recap=recap,
         sop_step=sop_step,
@@ -117,14 +120,18 @@ def start_step(*, number: int, started_at: datetime, complaint=None, recap=None,
         started_at=started_at,
         due_at=sop_step.due_from(started_at),
     )
+    if save:
+        step.save(force_insert=True)
+    return step
 
 
-def complete_step(step: Step, *, by=None, at: datetime | None = None, outcome: str = "") -> Step:
+def complete_step(step: Step, *, by=None, at: datetime | None = None, outcome: str = "", save: bool = True) -> Step:
     step.completed_at = at or timezone.now()
     step.completed_by = by
     step.outcome = outcome[:300]
     step.on_time = step.completed_at <= step.due_at
-    step.save(update_fields=["completed_at", "completed_by", "outcome", "on_time"])
+    if save:
+        step.save(update_fields=["completed_at", "completed_by", "outcome", "on_time"])
     return step
 
 
@@ -154,7 +161,7 @@ def issue_tracking_number(complaint: Complaint) -> str:
 # Step 2 ---------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # nested in the API's and Open311's transactions: a savepoint costs round trips
 def complaint_receive(
     *,
     by,
@@ -212,19 +219,22 @@ def complaint_receive(
         received_at=now,
         raw=raw or {},
     )
-    for url in links:
-        Attachment.objects.create(complaint=complaint, message=message, url=url, name=url[-200:])
+    Attachment.objects.bulk_create(
+        Attachment(complaint=complaint, message=message, url=url, name=url[-200:]) for url in links
+    )  # one insert however many links
     for upload in uploads:
         _attach_upload(complaint, message, upload)
     issue_tracking_number(complaint)
-    complete_step(start_step(complaint=complaint, number=2, started_at=posted_at), by=by, at=now, outcome=_("received"))
-    start_step(complaint=complaint, number=3, started_at=now)
+    # Step 2 done and step 3 begun, in one insert.
+    received = start_step(complaint=complaint, number=2, started_at=posted_at, save=False)
+    complete_step(received, by=by, at=now, outcome=_("received"), save=False)
+    Step.objects.bulk_create([received, start_step(complaint=complaint, number=3, started_at=now, save=False)])
     record_event("received", by=by, complaint=complaint, platform=platform, via="form")
     # The same routing suggestion as a channel complaint gets (form, API, Open311 alike); what the
     # person chose or left empty stands until they confirm or correct it in the routing box.
     from sigap.triage.decide import route_complaint  # sigap.triage imports this module
 
-    route_complaint(complaint, fill=False)
+    route_complaint(complaint, fill=False, new=True)
     return complaint
 
 
@@ -290,8 +300,10 @@ def complaint_open_from_message(*, message: Message, by=None, thread=UNKNOWN) ->
         if media.get("url"):
             Attachment.objects.create(complaint=complaint, message=message, url=media["url"][:1000], name=media.get("type", ""))
     issue_tracking_number(complaint)
-    complete_step(start_step(complaint=complaint, number=2, started_at=message.posted_at), by=by, at=now, outcome=_("received"))
-    start_step(complaint=complaint, number=3, started_at=now)
+    # Step 2 done and step 3 begun, in one insert.
+    received = start_step(complaint=complaint, number=2, started_at=message.posted_at, save=False)
+    complete_step(received, by=by, at=now, outcome=_("received"), save=False)
+    Step.objects.bulk_create([received, start_step(complaint=complaint, number=3, started_at=now, save=False)])
     record_event("received", by=by, complaint=complaint, platform=message.platform, via="channel")
     if message.account_id:
         # A complaint opened just now has no reply yet: no need for queue_reply's look-up first.

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from sigap.agencies.models import Agency
 from sigap.cases import actions, forms, replies, search
 from sigap.cases.actions import ActionError
-from sigap.cases.models import Complaint, Notification, Status, Step
+from sigap.cases.models import Answer, Complaint, Notification, Status, Step
 from sigap.cases.templatetags.sigap import event_details
 from sigap.lib.pages import Page, page_number
 from sigap.people.models import Role
@@ -192,11 +192,21 @@ def _action_table() -> dict:
 
 
 def _visible_complaint(request, pk: int) -> Complaint:
-    complaint = get_object_or_404(
-        Complaint.objects.select_related("agency", "category", "kelurahan", "sop", "account", "merged_into", "created_by"),
-        pk=pk,
+    """The complaint if this user may see it; 403 if it exists but is not theirs, else 404."""
+    user = request.user
+    complaint = (
+        Complaint.objects.for_user(user)
+        .select_related("agency", "category", "kelurahan", "sop", "account", "merged_into")
+        .filter(pk=pk)
+        .first()
     )
-    complaint.check_view(request.user)
+    if complaint is None:
+        # Only a refusal pays for the second look-up that tells "not yours" from "not there".
+        if Complaint.objects.filter(pk=pk).exists():
+            raise PermissionDenied
+        raise Http404
+    if user.agency_id is not None and user.agency_id == complaint.agency_id:
+        user.agency = complaint.agency  # the page header shows it: no second read of the same row
     return complaint
 
 
@@ -262,25 +272,35 @@ def _complaint_page(request, complaint: Complaint, bound: tuple[str, object] | N
         .select_related("sop_step", "completed_by", "recap")
         .order_by("recap__period_end", "number")
     )
+    answers = list(
+        complaint.answers.select_related("created_by", "reviewed_by", "agency").order_by("-round", "-created_at")
+    )
     context = {
         "complaint": complaint,
         "cards": cards,
         "open_step": next((s for s in steps if s.completed_at is None), None),
         "ack_text": replies.ack_text(complaint) if "register" in allowed else "",
-        "approved_answer": complaint.current_answer() if "post" in allowed else None,
+        "approved_answer": _current_answer(complaint, answers) if "post" in allowed else None,
         "steps": steps,
         "now": timezone.now(),
-        "source_messages": complaint.messages.all(),
+        "source_messages": complaint.messages.defer("raw"),  # the platform's payload is never shown here
         "attachments": complaint.attachments.all(),
-        "answers": complaint.answers.select_related("created_by", "reviewed_by", "agency").order_by("-round", "-created_at"),
-        "events": events_with_details(complaint.events.select_related("actor")),
+        "answers": answers,
+        "events": events_with_details(complaint.events.select_related("actor"), agency=complaint.agency),
         "replies": complaint.replies.all(),
-        "duplicates": complaint.merged.all(),
+        # Shown as links by number. merged_into too: the related manager sets it on each row.
+        "duplicates": complaint.merged.only("pk", "tracking_number", "merged_into"),
         "recaps": complaint.recaps.all(),
         # Anonymous complaints keep the complainant's identity from the agencies.
         "show_identity": not complaint.anonymous or user.has_role(Role.PROCESSOR, Role.REVIEWER, Role.SUPERVISOR),
     }
     return render(request, "cases/complaint.html", context, status=status)
+
+
+def _current_answer(complaint: Complaint, answers: list[Answer]) -> Answer | None:
+    """Complaint.current_answer() (the newest of the round not returned), from the answers already read."""
+    current = (a for a in answers if a.round == complaint.round and a.status != Answer.Status.RETURNED)
+    return max(current, key=lambda a: (a.created_at, a.pk), default=None)
 
 
 @login_required
@@ -328,10 +348,18 @@ def complaint_attachment(request, pk: int, attachment_pk: int):
     return response
 
 
-def events_with_details(events) -> list[tuple]:
-    """Each event with its "what changed" rows, agency codes shown by name (one query in all)."""
+def events_with_details(events, *, agency: Agency | None = None) -> list[tuple]:
+    """Each event with its "what changed" rows, agency codes shown by name.
+
+    The names are read in one query, and none when every code is that of `agency` (the
+    complaint's own, already loaded): most histories name only the agency it went to.
+    """
     events = list(events)
-    names = dict(Agency.objects.values_list("code", "abbreviation")) if events else {}
+    codes = {e.data.get("agency") for e in events if isinstance(e.data, dict)}
+    codes = {code for code in codes if code and isinstance(code, str)}
+    names = {agency.code: agency.abbreviation} if agency is not None else {}
+    if codes - names.keys():
+        names = dict(Agency.objects.filter(code__in=codes).values_list("code", "abbreviation"))
     return [(e, event_details(e, names)) for e in events]
 
 

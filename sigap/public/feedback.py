@@ -21,9 +21,28 @@ def reopen_deadline(complaint: Complaint) -> datetime | None:
     """Until when the citizen may ask to reopen: SIGAP_REOPEN_DAYS after the answer was posted."""
     if complaint.status != Status.POSTED:
         return None
-    answer = latest_answer(complaint)
+    return _deadline(complaint, latest_answer(complaint))
+
+
+def _deadline(complaint: Complaint, answer) -> datetime | None:
+    if complaint.status != Status.POSTED:
+        return None
     posted_at = (answer.posted_at if answer else None) or complaint.updated_at
     return posted_at + timedelta(days=settings.SIGAP_REOPEN_DAYS)
+
+
+def on_page(complaint: Complaint, answer) -> dict:
+    """The tracking page's rating and reopen state in one query; `answer` is latest_answer(complaint)."""
+    given = {f.kind: f for f in Feedback.objects.filter(complaint=complaint, round=complaint.round)}
+    rating, requested = given.get(Feedback.Kind.RATING), given.get(Feedback.Kind.REOPEN)
+    deadline = _deadline(complaint, answer)
+    return {
+        "rating": rating,
+        "can_rate": complaint.status == Status.POSTED and rating is None,  # can_rate()
+        "can_reopen": deadline is not None and timezone.now() <= deadline and requested is None,  # can_reopen()
+        "reopen_requested": requested,
+        "reopen_deadline": deadline,
+    }
 
 
 def can_rate(complaint: Complaint) -> bool:

@@ -83,19 +83,28 @@ def public_events(complaints) -> list[Event]:
     return list(Event.objects.filter(complaint__in=complaints, kind__in=PUBLIC_KINDS).order_by("at", "pk"))
 
 
-def entries(complaint: Complaint, events: list[Event] | None = None) -> list[Entry]:
-    """The public timeline, oldest first."""
+def entries(complaint: Complaint, events: list[Event] | None = None, answers: dict | None = None) -> list[Entry]:
+    """The public timeline, oldest first; `answers` by id when the caller has read them already."""
     events = public_events([complaint]) if events is None else events
-    codes = {e.data.get("agency") for e in events if e.kind == "forwarded"}
-    agencies = {a.code: a for a in Agency.objects.filter(code__in=[c for c in codes if c])}
-    answer_ids = [e.data.get("answer") for e in events if e.kind == "approved"]
-    answers = Answer.objects.filter(pk__in=[i for i in answer_ids if isinstance(i, int)]).select_related("agency")
-    answers = {a.pk: a for a in answers}
+    codes = {e.data.get("agency") for e in events if e.kind == "forwarded"} - {None, ""}
+    known = complaint.agency if Complaint.agency.is_cached(complaint) else None
+    if known is not None and codes <= {known.code}:
+        agencies = {known.code: known}  # forwarded only to the agency it has: no need to read it again
+    else:
+        agencies = {a.code: a for a in Agency.objects.filter(code__in=codes)}
+    if answers is None:
+        answers = {a.pk: a for a in Answer.objects.filter(pk__in=answer_ids(events)).select_related("agency")}
     result = []
     for event in events:
         label, answer = _label(event, complaint, agencies, answers)
         result.append(Entry(id=event.pk, kind=event.kind, at=event.at, label=label, answer=answer))
     return result
+
+
+def answer_ids(events: list[Event]) -> list[int]:
+    """The answers the timeline's "approved" entries show."""
+    ids = [e.data.get("answer") for e in events if e.kind == "approved"]
+    return [i for i in ids if isinstance(i, int)]
 
 
 def latest_answer(complaint: Complaint) -> Answer | None:

@@ -9,18 +9,18 @@ import re
 
 from django.conf import settings
 from django.contrib import messages
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from sigap.cases.models import Complaint
+from sigap.cases.models import Answer, Complaint, Status
 from sigap.lib import tracking
 from sigap.ops import ratelimit
 from sigap.public import feedback, timeline
 from sigap.public.forms import LookupForm, RatingForm, ReopenForm
-from sigap.public.models import Feedback
 from sigap.public.privacy import mask_complaint_text
 
 
@@ -93,30 +93,43 @@ def _detail_context(complaint: Complaint, **forms) -> dict:
         "is_open": complaint.is_open,
         "confidential": complaint.confidential,
     }
-    rating = feedback.already(complaint, Feedback.Kind.RATING)
+    # Each read once: the timeline's events, then the answers (the latest, and those the events name).
+    events = [] if complaint.confidential else timeline.public_events([complaint])
+    answers = _answers(complaint, events)
+    latest = _latest_answer(complaint, answers)
     context.update(
-        rating=rating,
-        can_rate=feedback.can_rate(complaint),
-        can_reopen=feedback.can_reopen(complaint),
-        reopen_requested=feedback.already(complaint, Feedback.Kind.REOPEN),
-        reopen_deadline=feedback.reopen_deadline(complaint),
+        feedback.on_page(complaint, latest),
         rating_form=forms.get("rating_form") or RatingForm(),
         reopen_form=forms.get("reopen_form") or ReopenForm(),
     )
     if complaint.confidential:
         return context
-    answer = timeline.latest_answer(complaint)
+    answer = latest
     if answer is not None and answer.round != complaint.round:
         answer = None  # reopened: the earlier answer stays in the timeline, not as the answer
     joined = complaint.merged_into
     context.update(
         merged_into=joined.tracking_number if joined and not joined.confidential and joined.tracking_number else "",
         text=mask_complaint_text(complaint),
-        entries=timeline.entries(complaint),
+        entries=timeline.entries(complaint, events, answers=answers),
         answer=mask_complaint_text(complaint, answer.text) if answer else "",
         answer_agency=answer.agency if answer else None,
     )
     return context
+
+
+def _answers(complaint: Complaint, events: list) -> dict[int, Answer]:
+    """The complaint's approved answers and any other the events name, by id, in one query."""
+    if complaint.confidential and complaint.status != Status.POSTED:
+        return {}  # no timeline shown and no reopen deadline to reckon
+    wanted = Q(complaint=complaint, status=Answer.Status.APPROVED) | Q(pk__in=timeline.answer_ids(events))
+    return {a.pk: a for a in Answer.objects.filter(wanted).select_related("agency")}
+
+
+def _latest_answer(complaint: Complaint, answers: dict[int, Answer]) -> Answer | None:
+    """timeline.latest_answer(), from the answers already read."""
+    approved = (a for a in answers.values() if a.complaint_id == complaint.pk and a.status == Answer.Status.APPROVED)
+    return max(approved, key=lambda a: (a.round, a.pk), default=None)
 
 
 def _complaint_for_post(request: HttpRequest, nomor: str):

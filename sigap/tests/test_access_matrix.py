@@ -82,7 +82,7 @@ notifikasi/                                     POST   /notifikasi/             
 rekap/                                          GET    /rekap/                                       login 200   200   200   200   200   200
 rekap/baru/                                     GET    /rekap/baru/                                  login 200   200   403   403   403   200
 rekap/baru/                                     POST   /rekap/baru/                                  login 200   200   403   403   403   200
-rekap/<int:pk>/                                 GET    /rekap/{recap}/                               login 200   200   200   200   200   200
+rekap/<int:pk>/                                 GET    /rekap/{recap}/                               login 200   200   403   403   200   200
 rekap/<int:pk>/arsip/                           POST   /rekap/{recap}/arsip/                         login 302   302   403   403   403   302
 laporan/                                        GET    /laporan/                                     login 200   200   200   200   200   200
 laporan/unduh.<str:fmt>                         GET    /laporan/unduh.csv                            login 200   200   200   200   200   200

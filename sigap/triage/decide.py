@@ -230,7 +230,7 @@ def _apply(
         complaint = actions.complaint_open_from_message(message=message, by=by, thread=thread)
         outcome = Decision.Outcome.FOLLOW_UP if thread is not None else Decision.Outcome.OPENED
         if thread is None:
-            suggestion = route_complaint(complaint)
+            suggestion = route_complaint(complaint, new=True)
             link_duplicates(complaint, places=suggestion.places)
     elif label == Label.GREETING:
         template = None if _greeted_recently(message) else choose_template(message.text, ReplyTemplate.Kind.GREETING)
@@ -369,14 +369,15 @@ def question_close(*, message: Message, by, note: str = "") -> Message:
 # -- routing -----------------------------------------------------------------------------
 
 
-def route_complaint(complaint: Complaint, *, fill: bool = True) -> RoutingSuggestion:
+def route_complaint(complaint: Complaint, *, fill: bool = True, new: bool = False) -> RoutingSuggestion:
     """Store the top-3 categories and agencies, places and personal-data kinds; fill what is empty.
 
     `fill=False` for a complaint a person entered by hand: what they chose, or left empty, in
     the form stands until they confirm or correct the suggestion in the routing box.
-    A complaint is routed once: a second call returns the stored suggestion.
+    A complaint is routed once: a second call returns the stored suggestion. `new=True` when
+    the complaint was created in this transaction, so there is none to look for.
     """
-    stored = RoutingSuggestion.objects.filter(complaint=complaint).first()
+    stored = None if new else RoutingSuggestion.objects.filter(complaint=complaint).first()
     if stored is not None:
         return stored
     active = router()
