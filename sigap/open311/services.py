@@ -118,12 +118,14 @@ def updates(events: list[Event]) -> list[dict]:
     for e in events:
         by_complaint.setdefault(e.complaint_id, []).append(e)
     complaints = {c.pk: c for c in public_complaints().filter(pk__in=by_complaint)}
+    # Every answer the page's events show, in one query rather than one per complaint.
+    answers = {a.pk: a for a in Answer.objects.filter(pk__in=timeline.answer_ids(events)).select_related("agency")}
     result = []
     for complaint_id, group in by_complaint.items():
         complaint = complaints.get(complaint_id)
         if complaint is None:
             continue
-        for entry in timeline.entries(complaint, group):
+        for entry in timeline.entries(complaint, group, answers=answers):
             description = f"{entry.label}\n\n{entry.answer}" if entry.answer else entry.label
             result.append(
                 {

@@ -51,3 +51,18 @@ def test_internal_events_are_not_updates(client, make_complaint, walk_to, review
     actions.answer_return(complaint=complaint, by=reviewer, reason="rahasia internal")
     content = client.get("/open311/v2/servicerequestupdates.json").content.decode()
     assert "rahasia internal" not in content and "returned" not in content
+
+
+def test_the_updates_of_many_complaints_cost_no_more_queries_than_of_one(client, make_complaint, walk_to):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    walk_to(make_complaint(), Status.POSTED)
+    client.get("/open311/v2/servicerequestupdates.json")  # the first call also numbers the service codes
+    with CaptureQueriesContext(connection) as one:
+        assert len(client.get("/open311/v2/servicerequestupdates.json").json()) == 5
+    for _ in range(4):
+        walk_to(make_complaint(), Status.POSTED)
+    with CaptureQueriesContext(connection) as five:
+        assert len(client.get("/open311/v2/servicerequestupdates.json").json()) == 25
+    assert len(five.captured_queries) == len(one.captured_queries)
