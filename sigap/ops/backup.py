@@ -468,7 +468,15 @@ def restore(path: Path, *, force: bool = False, progress: Progress = None, check
         _swap_media(staged, media)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    _words_due_now()
     return checked
+
+
+def _words_due_now() -> None:
+    """The search's list of known words (PostgreSQL, not in the backup) is rebuilt by the next worker pass."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE cases_searchword_due SET due_at = now()")
 
 
 def _unapplied_migrations() -> list:

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from sigap.api.models import ApiToken
 from sigap.cases.models import Complaint
-from sigap.cases.search import complaints_matching
+from sigap.cases.search import complaints_matching, rebuild_words_when_due
 from sigap.people.models import Role, User
 
 pytestmark = [
@@ -89,6 +89,25 @@ def test_a_text_search_is_answered_by_the_stored_vectors_gin_index(generated, q)
         cursor.execute("EXPLAIN " + searches[-1]["sql"])  # the widest look: the whole table here
         plan = "\n".join(line for (line,) in cursor.fetchall())
     assert "Bitmap Index Scan on complaint_search" in plan, plan
+
+
+@pytest.mark.parametrize("q", ["smapah", "lampu mti"])
+def test_a_typo_is_looked_up_in_the_word_tables_trigram_index(generated, q):
+    # The known words (migration 0008) as the worker rebuilds them; the typo path then asks their
+    # trigram index for the closest ones and the stored vectors' index for the complaints.
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE cases_searchword_due SET due_at = now()")
+    assert rebuild_words_when_due()
+    with CaptureQueriesContext(connection) as ctx:
+        found = Complaint.objects.filter(complaints_matching(q, Complaint.objects.all(), identity=True))
+        assert found.exists()
+    lookups = [query for query in ctx.captured_queries if "cases_searchword" in query["sql"]]
+    assert lookups and scans_of(ctx.captured_queries) == []
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + lookups[0]["sql"])
+        plan = "\n".join(line for (line,) in cursor.fetchall())
+    assert "Bitmap Index Scan on searchword_trgm" in plan and "Seq Scan" not in plan, plan
 
 
 def test_the_dashboard_reads_no_whole_table(generated, as_user, supervisor):

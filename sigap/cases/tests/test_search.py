@@ -2,18 +2,19 @@
 
 import threading
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from io import StringIO
 
 import pytest
 import time_machine
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import DataError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from sigap.cases.models import Complaint, Message, Status
-from sigap.cases.search import complaints_matching, spellings
+from sigap.cases import search
+from sigap.cases.search import complaints_matching, edits, rebuild_words_when_due, spellings
 
 WIB = timezone.get_default_timezone()
 pytestmark = pytest.mark.django_db
@@ -108,10 +109,128 @@ class TestIndonesianSearch:
 
     def test_a_typo_still_finds_the_complaint(self, clock, as_user, processor, make_complaint):
         wanted = make_complaint(text="Tumpukan sampah di dekat Pasar Gede, jalan berlubang")
+        others = [make_complaint(text="Sampah dan jalan berlubang di Jebres") for _ in range(2)]
         make_complaint(text="Lampu PJU mati")
+        learn_words()
         client = as_user(processor)
-        assert found(client, "smpah") == [wanted]
-        assert found(client, "jalan berlubng") == [wanted]
+        assert found(client, "smapah") == [*reversed(others), wanted]
+        assert found(client, "jalan berlubng") == [*reversed(others), wanted]
+
+
+def learn_words():
+    """The worker's daily rebuild of the known words, now."""
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE cases_searchword_due SET due_at = %s", [timezone.now()])
+    assert rebuild_words_when_due()
+
+
+def known_words() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT word FROM cases_searchword")
+        return {word for (word,) in cursor.fetchall()}
+
+
+@postgres_only
+class TestTypos:
+    """A word nobody wrote is looked up among the words of at least 3 complaints (migration 0008)."""
+
+    def ids(self, q):
+        condition = complaints_matching(q, Complaint.objects.all(), identity=True)
+        return set(Complaint.objects.filter(condition).values_list("pk", flat=True))
+
+    def test_typos_find_the_complaints_of_the_words_meant(self, clock, make_complaint):
+        rubbish = {make_complaint(text=f"Sampah menumpuk di TPS nomor {n}").pk for n in range(3)}
+        holes = {make_complaint(text=f"Jalan berlubang di gang {n}").pk for n in range(3)}
+        lamps = {make_complaint(text=f"Lampu PJU mati di tiang {n}").pk for n in range(3)}
+        dark = {make_complaint(text=f"Lampu taman mati di blok {n}").pk for n in range(3)}
+        learn_words()
+        assert self.ids("smapah") == self.ids("sampha") == rubbish  # two letters swapped
+        assert self.ids("jalan berlubng") == holes  # the known word kept, the other mended
+        assert self.ids("pju mti") == lamps  # "mati" of all the words one letter from "mti"
+        assert self.ids("lampu mti") == lamps | dark
+        assert self.ids("qwxyz") == set()  # nothing close: nothing found, rather than anything
+
+    def test_a_word_only_one_or_two_complaints_use_is_not_known(self, clock, make_complaint):
+        named = [make_complaint(text=f"Pak Wiryosuprapto membuang sampah ke sungai {n}") for n in range(2)]
+        learn_words()
+        assert "sampah" not in known_words()  # two complaints
+        make_complaint(text="Pak Wiryosuprapto membuang sampah lagi")
+        learn_words()
+        assert {"wiryosuprapto", "sampah", "membuang"} <= known_words()
+        # Pseudonymised, one complaint no longer names him: the next rebuild forgets the name.
+        Complaint.objects.filter(pk=named[0].pk).update(text="Pak [nama] membuang sampah ke sungai")
+        learn_words()
+        assert "wiryosuprapto" not in known_words() and "sampah" in known_words()
+        assert self.ids("wiryosuprapt") == set()
+
+    def test_a_known_word_or_slang_is_not_mended(self, clock, make_complaint):
+        roads = {make_complaint(text=f"Jalan rusak di gang {n}").pk for n in range(3)}
+        for n in range(3):
+            make_complaint(text=f"Jalur sepeda nomor {n} licin")
+        learn_words()
+        # "sepeda" is known and "jalan" slang's standard form: neither is taken for a typo (of
+        # "jalur"), so together they find nothing, as no complaint has both.
+        assert self.ids("jalan sepeda") == set()
+        assert self.ids("jln rusak") == roads
+
+    def test_the_word_table_is_rebuilt_once_a_day(self, clock, make_complaint):
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE cases_searchword_due SET due_at = %s", [timezone.now()])
+        assert rebuild_words_when_due() is True
+        assert rebuild_words_when_due() is False
+        for _ in range(3):
+            make_complaint(text="Selokan tersumbat")
+        clock.shift(timedelta(hours=23))
+        assert rebuild_words_when_due() is False and "selokan" not in known_words()
+        clock.shift(timedelta(hours=1))
+        assert rebuild_words_when_due() is True and "selokan" in known_words()
+        assert rebuild_words_when_due() is False
+
+    def test_a_rebuild_that_did_not_finish_is_tried_again_after_its_lease(self, clock, monkeypatch):
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE cases_searchword_due SET due_at = %s", [timezone.now()])
+        monkeypatch.setattr(search, "REBUILD_WORDS", "SELECT 1/0")
+        with pytest.raises(DataError):
+            rebuild_words_when_due()  # a worker's failure, or its death, after claiming the rebuild
+        monkeypatch.undo()
+        clock.shift(search.WORDS_LEASE - timedelta(minutes=1))
+        assert rebuild_words_when_due() is False
+        clock.shift(timedelta(minutes=1))
+        assert rebuild_words_when_due() is True
+
+    @pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keep the migrations' data for later tests
+    def test_two_workers_never_rebuild_at_once(self):
+        """The second worker finds the rebuild claimed while the first is still at it."""
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE cases_searchword_due SET due_at = now()")
+        results, failures = {}, []
+
+        def work(name):
+            try:
+                results[name] = rebuild_words_when_due()
+            except Exception as exc:  # reported by the assertion below
+                failures.append(exc)
+            finally:
+                connection.close()
+
+        with transaction.atomic(), connection.cursor() as cursor:
+            # The first worker's claim commits; its rebuild then waits for this lock.
+            cursor.execute("LOCK TABLE cases_searchword IN EXCLUSIVE MODE")
+            first = threading.Thread(target=work, args=("first",))
+            first.start()
+            for _ in range(500):
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+                if cursor.fetchone()[0]:
+                    break
+                time.sleep(0.01)
+            second = threading.Thread(target=work, args=("second",))
+            second.start()
+            second.join(10)
+        first.join(10)
+        assert failures == []
+        assert results == {"first": True, "second": False}
 
 
 @postgres_only
@@ -212,6 +331,26 @@ class TestStoredSearchVector:
         one.join(10), two.join(10)
         assert failures == []
         assert self.ids("menjuntai") == self.ids("keropos") == {complaint.pk}
+
+
+def test_edits_count_a_swap_of_two_letters_as_one():
+    assert edits("smapah", "sampah") == 1
+    assert edits("berlubng", "berlubang") == edits("mti", "mati") == 1
+    assert edits("kitten", "sitting") == 3
+    assert edits("sampah", "sampah") == 0 and edits("", "pju") == 3
+    assert edits("kitten", "sitting", 1) == 2 and edits("kitten", "sitting", 3) == 3
+
+
+def test_the_worker_rebuilds_the_known_words():
+    from sigap.cases.management.commands import worker
+
+    assert rebuild_words_when_due in worker.JOBS
+
+
+def test_the_rebuild_is_no_job_without_postgresql():
+    if connection.vendor == "postgresql":
+        pytest.skip("SQLite has no word table")
+    assert rebuild_words_when_due() is False
 
 
 def test_spellings_give_slang_and_standard_forms():

@@ -7,7 +7,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
 
-from sigap.cases import clockwatch, outbox
+from sigap.cases import clockwatch, outbox, search
 from sigap.connectors import forwarding, webhooks
 from sigap.ops import audit, privacy, ratelimit
 from sigap.ops.heartbeat import beat
@@ -33,6 +33,7 @@ JOBS = [
     forwarding.poll_one_connector,
     webhooks.send_one_webhook,
     ratelimit.prune_expired,  # expired rate-limit counters
+    search.rebuild_words_when_due,  # the known words that typos are mended with, once a day
 ]
 
 
