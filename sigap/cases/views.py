@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -20,14 +21,27 @@ from sigap.agencies.models import Agency
 from sigap.cases import actions, forms, replies, search
 from sigap.cases.actions import ActionError
 from sigap.cases.models import Answer, Complaint, Notification, Status, Step
-from sigap.cases.templatetags.sigap import event_details
+from sigap.cases.templatetags.sigap import event_details, is_late, platform_labels, status_labels, step_badge, wib
 from sigap.lib.pages import Page, page_number
 from sigap.people.models import Role
-from sigap.sop.models import SopVersion
+from sigap.sop.models import SopStep, SopVersion
 
 TAB_STEPS = (2, 3, 4, 5, 6, 7)
+QUEUE_PAGE = 50
 UNRECAPPED_SHOWN = 1000
 OVERDUE_SHOWN = 100
+
+# What the lists show of a complaint, its agency and a recap (see _step_rows and _complaint_rows):
+# they load no other column, a complaint having some thirty.
+_COMPLAINT_ROW = ("tracking_number", "status", "platform", "complainant_name", "complainant_handle", "anonymous", "text")
+_AGENCY_ROW = ("name", "abbreviation")
+_STEP_ROW = (
+    ("number", "role", "started_at", "due_at", "completed_at", "on_time", "sop_step")
+    + tuple(f"complaint__{f}" for f in _COMPLAINT_ROW)
+    + tuple(f"complaint__agency__{f}" for f in _AGENCY_ROW)
+    + tuple(f"recap__{f}" for f in ("period_start", "period_end", "platform"))
+    + tuple(f"recap__agency__{f}" for f in _AGENCY_ROW)
+)
 
 
 def step_labels() -> dict[int, str]:
@@ -57,22 +71,29 @@ def _default_step(user, sop_steps: dict, counts: dict) -> int:
 @login_required
 def home(request):
     user, now = request.user, timezone.now()
-    sop_steps = {s.number: s for s in SopVersion.current().steps.all()}
+    sop_steps = _sop_steps(SopVersion.current())
     visible = Step.objects.open().for_user(user)
-    counts = {
-        row["number"]: row
-        for row in visible.values("number").annotate(n=Count("pk"), late=Count("pk", filter=Q(due_at__lt=now)))
-    }
+    # The tabs' numbers named, so that PostgreSQL counts from index step_open_queue alone rather
+    # than walking step_open_due and reading every open step's row for its number.
+    tab_steps = visible.filter(number__in=TAB_STEPS).values("number")
+    counts = {row["number"]: row for row in tab_steps.annotate(n=Count("pk"), late=Count("pk", filter=Q(due_at__lt=now)))}
     try:
         selected = int(request.GET.get("step", ""))
     except ValueError:
         selected = 0
     if selected not in TAB_STEPS:
         selected = _default_step(user, sop_steps, counts)
-    # Ordered by deadline, the overdue rows come first by construction (index step_open_due).
-    rows = (
-        visible.filter(number=selected)
-        .select_related("complaint__agency", "recap__agency", "sop_step")
+    # Ordered by deadline, the overdue rows come first by construction. The page's ids come from
+    # index step_open_queue alone, then its rows by id: left to itself PostgreSQL may walk
+    # step_open_due instead, reading every open step of the other tabs to find a small tab's few.
+    ids = visible.filter(number=selected).order_by("due_at", "pk").values("pk")
+    paginator = Paginator(ids, QUEUE_PAGE)
+    paginator.count = counts.get(selected, {}).get("n", 0)  # the tab's count is this list's: no second COUNT
+    page = paginator.get_page(request.GET.get("page"))
+    page.object_list = list(
+        Step.objects.filter(pk__in=page.object_list)
+        .select_related("complaint__agency", "recap__agency")
+        .only(*_STEP_ROW)
         .order_by("due_at", "pk")
     )
     labels = step_labels()
@@ -90,7 +111,8 @@ def home(request):
         "tabs": tabs,
         "selected": selected,
         "selected_tab": tabs[TAB_STEPS.index(selected)],
-        "page": Paginator(rows, 50).get_page(request.GET.get("page")),
+        "page": page,
+        "rows": _step_rows(page, now, words=12),
         "now": now,
         "can_receive": actions.may(user, "receive"),
         "can_recap": actions.may(user, "recap"),
@@ -105,6 +127,65 @@ def home(request):
         context["unrecapped"] = pending[:UNRECAPPED_SHOWN].count()
         context["unrecapped_more"] = context["unrecapped"] == UNRECAPPED_SHOWN
     return render(request, "cases/home.html", context)
+
+
+def _sop_steps(version: SopVersion) -> dict[int, SopStep]:
+    """The tabs' SOP steps, from the steps the process keeps with the current version."""
+    steps = {}
+    for number in TAB_STEPS:
+        try:
+            steps[number] = version.step(number)
+        except KeyError:
+            continue
+    return steps
+
+
+def _step_rows(steps, now, *, words: int, step_name: bool = False) -> list[dict]:
+    """What a queue or the overdue list shows of each open step, worked out here once per row.
+
+    Filters, includes and translations in every cell of 50–100 rows were most of these pages'
+    time; the labels come from tables made once per language.
+    """
+    statuses, platforms = status_labels(), platform_labels()
+    step_names: dict[int, str] = {}
+    rows = []
+    for step in steps:
+        badge_class, badge = step_badge(step, now)
+        row = {
+            "late": is_late(step, now),
+            "number": step.number,
+            "role": step.role,
+            "started": wib(step.started_at),
+            "due": wib(step.due_at),
+            "badge_class": badge_class,
+            "badge": badge,
+        }
+        if step_name:
+            if step.sop_step_id not in step_names:
+                step_names[step.sop_step_id] = Truncator(step.sop_step.name).words(6, truncate=" …")
+            row["step_name"] = step_names[step.sop_step_id]
+        complaint, recap = step.complaint, step.recap
+        if complaint is not None:
+            row.update(
+                url=complaint.get_absolute_url(),
+                title=str(complaint),
+                status=statuses.get(complaint.status, complaint.status),
+                platform=complaint.platform,
+                platform_label=platforms.get(complaint.platform, complaint.platform),
+                name=complaint.display_name(),
+                excerpt=Truncator(complaint.text).words(words, truncate=" …"),
+                agency=str(complaint.agency) if complaint.agency else "–",
+            )
+        else:
+            row.update(
+                recap=True,
+                url=recap.get_absolute_url(),
+                title=str(recap),
+                agency=str(recap.agency) if recap.agency else _("All agencies"),
+                platform_label=platforms.get(recap.platform, recap.platform) or _("All platforms"),
+            )
+        rows.append(row)
+    return rows
 
 
 # Step 2: the Form Aduan Media Sosial ------------------------------------------------------
@@ -369,7 +450,12 @@ def events_with_details(events, *, agency: Agency | None = None) -> list[tuple]:
 @login_required
 def complaints(request):
     user = request.user
-    rows = Complaint.objects.for_user(user).select_related("agency").order_by("-received_at", "-pk")
+    rows = (
+        Complaint.objects.for_user(user)
+        .select_related("agency")
+        .only(*_COMPLAINT_ROW, "received_at", *(f"agency__{f}" for f in _AGENCY_ROW))
+        .order_by("-received_at", "-pk")
+    )
     form = forms.ComplaintFilterForm(request.GET or None)
     if form.is_valid():
         d = form.cleaned_data
@@ -383,7 +469,27 @@ def complaints(request):
             rows = rows.filter(_search(d["q"].strip(), user, rows))
     # Never counted: a million complaints would cost more to count than to show (sigap.lib.pages).
     page = Page(rows, page_number(request.GET.get("page")), 25)
-    return render(request, "cases/complaints.html", {"form": form, "page": page})
+    return render(request, "cases/complaints.html", {"form": form, "page": page, "rows": _complaint_rows(page)})
+
+
+def _complaint_rows(complaints) -> list[dict]:
+    """The staff list's cells, worked out here rather than by a filter or lookup per cell."""
+    statuses, platforms = status_labels(), platform_labels()
+    return [
+        {
+            "url": c.get_absolute_url(),
+            "title": str(c),
+            "status": c.status,
+            "status_label": statuses.get(c.status, c.status),
+            "platform": c.platform,
+            "platform_label": platforms.get(c.platform, c.platform),
+            "name": c.display_name(),
+            "excerpt": Truncator(c.text).words(12, truncate=" …"),
+            "agency": str(c.agency) if c.agency else "–",
+            "received": wib(c.received_at),
+        }
+        for c in complaints
+    ]
 
 
 def _search(q: str, user, rows) -> Q:
@@ -395,25 +501,24 @@ def _search(q: str, user, rows) -> Q:
 def overdue(request):
     user, now = request.user, timezone.now()
     late = Step.objects.overdue(now).for_user(user)
-    by_role = list(late.values("role").annotate(n=Count("pk")).order_by("-n", "role"))
-    by_agency = list(
-        late.filter(complaint__isnull=False)
-        .values("complaint__agency", "complaint__agency__abbreviation", "complaint__agency__name")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "complaint__agency__name")
-    )
-    rows = late.select_related("complaint__agency", "recap__agency", "sop_step")
+    cells = _overdue_cells(late)
+    by_role, by_agency = _per_role(cells), _per_agency(cells)
+    rows = late.select_related("complaint__agency", "recap__agency", "sop_step").only(*_STEP_ROW, "sop_step__name")
     agency = request.GET.get("agency", "")
     if agency == "none":
         rows = rows.filter(complaint__isnull=False, complaint__agency=None)
+        listed = _per_role([{**c, "n": c["complaints"]} for c in cells if c["complaint__agency"] is None])
     elif agency.isdigit():
         rows = rows.filter(complaint__agency_id=int(agency))
-    groups: dict[str, list[Step]] = {}
+        listed = _per_role([c for c in cells if c["complaint__agency"] == int(agency)])
+    else:
+        listed = by_role
+    groups: dict[str, list[dict]] = {}
     # The longest-overdue first, a page's worth: the totals above count them all, and rendering
     # thousands of rows is what made this page slow at a million complaints.
-    shown = list(rows.order_by("role", "due_at")[:OVERDUE_SHOWN])
-    for step in shown:
-        groups.setdefault(step.role, []).append(step)
+    shown = _first_overdue(rows, listed)
+    for row in _step_rows(shown, now, words=10, step_name=True):
+        groups.setdefault(row["role"], []).append(row)
     context = {
         "now": now,
         "total": sum(r["n"] for r in by_role),
@@ -426,6 +531,52 @@ def overdue(request):
         "agency_filter": agency,
     }
     return render(request, "cases/overdue.html", context)
+
+
+def _overdue_cells(late) -> list[dict]:
+    """Overdue steps counted per role and complaint agency: `n` steps, `complaints` of them a complaint's.
+
+    One grouped query for every total of the page: each count reads every overdue step and its
+    complaint, and at a million complaints that reading, not the grouping, is what costs.
+    """
+    return list(
+        late.values("role", "complaint__agency", "complaint__agency__abbreviation", "complaint__agency__name")
+        .annotate(n=Count("pk"), complaints=Count("complaint"))
+        .order_by()
+    )
+
+
+def _per_role(cells: list[dict]) -> list[dict]:
+    roles: dict[str, int] = {}
+    for cell in cells:
+        roles[cell["role"]] = roles.get(cell["role"], 0) + cell["n"]
+    return [{"role": role, "n": n} for role, n in sorted(roles.items(), key=lambda item: (-item[1], item[0])) if n]
+
+
+def _per_agency(cells: list[dict]) -> list[dict]:
+    """Complaint steps only (a recap's steps have no agency); "no agency yet" is the key None."""
+    agencies: dict[tuple, int] = {}
+    for cell in cells:
+        key = (cell["complaint__agency"], cell["complaint__agency__abbreviation"], cell["complaint__agency__name"])
+        agencies[key] = agencies.get(key, 0) + cell["complaints"]
+    ordered = sorted(agencies.items(), key=lambda item: (-item[1], item[0][2] is None, item[0][2] or ""))
+    keys = ("complaint__agency", "complaint__agency__abbreviation", "complaint__agency__name")
+    return [{**dict(zip(keys, key)), "n": n} for key, n in ordered if n]
+
+
+def _first_overdue(rows, per_role: list[dict]) -> list[Step]:
+    """The first OVERDUE_SHOWN rows by role, then longest overdue first, as ORDER BY role, due_at.
+
+    A query per role, each walking index step_open_due in deadline order and stopping at that
+    role's count: sorting every overdue step by role took longer than these few short walks.
+    """
+    shown: list[Step] = []
+    for role, n in sorted((r["role"], r["n"]) for r in per_role):
+        take = min(n, OVERDUE_SHOWN - len(shown))
+        if take <= 0:
+            break
+        shown += rows.filter(role=role).order_by("due_at", "pk")[:take]
+    return shown
 
 
 @login_required

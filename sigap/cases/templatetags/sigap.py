@@ -9,6 +9,7 @@ from django.utils.dates import MONTHS_3
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from sigap.cases.models import Status
 from sigap.people.models import Role
 from sigap.platforms.models import PlatformName
 
@@ -49,22 +50,32 @@ def wib_date(value: datetime | None) -> str:
     return f"{local.day} {_months()[local.month]} {local.year:04d}"  # date_format(…, "j M Y")
 
 
+@_per_language
+def _step_words() -> dict[str, str]:
+    return {
+        "d": pgettext("duration: days", "d"),
+        "h": pgettext("duration: hours", "h"),
+        "m": pgettext("duration: minutes", "m"),
+        "none": pgettext("duration", "< 1 m"),
+        "late": _("%(duration)s late"),
+        "left": _("%(duration)s left"),
+        "on_time": _("On time"),
+        "was_late": _("Late"),
+    }
+
+
 @register.filter
 def duration(value: timedelta | None) -> str:
     """At most two units, largest first: "1 h 3 j", "2 j 15 m", "40 m" (Indonesian)."""
     if value is None:
         return "–"
+    words = _step_words()
     minutes = int(abs(value.total_seconds()) // 60)
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
-    units = [
-        (days, pgettext("duration: days", "d")),
-        (hours, pgettext("duration: hours", "h")),
-        (mins, pgettext("duration: minutes", "m")),
-    ]
-    parts = [f"{n} {unit}" for n, unit in units if n]
+    parts = [f"{n} {words[unit]}" for n, unit in ((days, "d"), (hours, "h"), (mins, "m")) if n]
     if not parts:
-        return pgettext("duration", "< 1 m")
+        return words["none"]
     return " ".join(parts[:2])
 
 
@@ -72,14 +83,31 @@ def duration(value: timedelta | None) -> str:
 def time_left(step, now: datetime | None = None) -> str:
     """"2 j 15 m lagi" for an open step, "terlambat 3 j" once its due time has passed."""
     left = step.due_at - (now or timezone.now())
-    if left.total_seconds() < 0:
-        return _("%(duration)s late") % {"duration": duration(left)}
-    return _("%(duration)s left") % {"duration": duration(left)}
+    return _step_words()["late" if left.total_seconds() < 0 else "left"] % {"duration": duration(left)}
 
 
 @register.filter
 def is_late(step, now: datetime | None = None) -> bool:
     return step.completed_at is None and step.due_at < (now or timezone.now())
+
+
+def step_badge(step, now: datetime) -> tuple[str, str]:
+    """_step_result.html's badge as (CSS class, text), for lists that show a step on every row."""
+    if step.completed_at:
+        words = _step_words()
+        return ("badge-ok", words["on_time"]) if step.on_time else ("badge-late", words["was_late"])
+    return ("badge-late" if is_late(step, now) else "badge-open"), time_left(step, now)
+
+
+@_per_language
+def status_labels() -> dict[str, str]:
+    """A complaint's status as get_status_display() writes it."""
+    return {value: str(label) for value, label in Status.choices}
+
+
+@_per_language
+def platform_labels() -> dict[str, str]:
+    return {value: str(label) for value, label in PlatformName.choices}
 
 
 @register.filter
@@ -215,7 +243,7 @@ def event_details(event, agencies: dict[str, str] | None = None) -> list[tuple[s
                 continue  # already shown as old → new
             value = (agencies or {}).get(value, value)
         if key == "platform":
-            value = dict(PlatformName.choices).get(value, value)
+            value = platform_labels().get(value, value)
         if key == "via":
             value = {"form": _("Form Aduan Media Sosial"), "channel": _("connected account")}.get(value, value)
         if key == "due_at":

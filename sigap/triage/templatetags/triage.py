@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from sigap.cases import actions
 from sigap.cases.models import TRIAGE_WAITING, Complaint, Message
+from sigap.people.context import badge_count
 from sigap.triage.forms import RoutingCorrectForm
 from sigap.triage.models import DuplicateLink, RoutingSuggestion
 
@@ -16,13 +17,13 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def triage_waiting_count(context) -> int | None:
-    """Messages waiting for a person (doubtful ones and unanswered questions); None if not theirs to see."""
+def triage_waiting_count(context) -> int | str | None:
+    """Messages waiting for a person (doubtful ones and unanswered questions), "99+" past 99; None if not theirs to see."""
     request = context.get("request")
     user = getattr(request, "user", None)
     if user is None or not actions.may(user, "triage"):
         return None
-    return Message.objects.filter(triage_state__in=TRIAGE_WAITING).count()  # index message_triage_queue
+    return badge_count(Message.objects.filter(triage_state__in=TRIAGE_WAITING).order_by())  # index message_triage_queue
 
 
 @register.simple_tag(takes_context=True)
