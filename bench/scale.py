@@ -135,13 +135,16 @@ def wait_for(port: int, process: subprocess.Popen, timeout: float = 60) -> None:
 
 def serve_sigap(db: str) -> tuple[subprocess.Popen, str]:
     sigap(db, "collectstatic", "--noinput", "-v0")
-    return gunicorn(sys.executable, "sigap.wsgi:application", sigap_env(db))
+    # As `make serve` runs it (sigap/gunicorn_conf.py: preloaded, garbage-collector freeze), with
+    # the same 2 sync workers as django-helpdesk, which ships no gunicorn configuration of its own.
+    config = ["-c", "python:sigap.gunicorn_conf", "--access-logfile", "/dev/null"]
+    return gunicorn(sys.executable, "sigap.wsgi:application", sigap_env(db), config)
 
 
-def gunicorn(python: str, app: str, env: dict) -> tuple[subprocess.Popen, str]:
+def gunicorn(python: str, app: str, env: dict, config: list[str] = ()) -> tuple[subprocess.Popen, str]:
     port = free_port()
     process = subprocess.Popen(
-        [python, "-m", "gunicorn", "--workers", "2", "--worker-class", "sync", "--bind", f"127.0.0.1:{port}",
+        [python, "-m", "gunicorn", *config, "--workers", "2", "--worker-class", "sync", "--bind", f"127.0.0.1:{port}",
          "--log-level", "warning", "--timeout", "120", app],
         env=env, cwd=ROOT,
     )  # fmt: skip
