@@ -117,6 +117,8 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.getenv("SIGAP_DATABASE_URL", f"sqlite:///{VAR_DIR / 'sigap.sqlite3'}"),
         conn_max_age=envint("SIGAP_DB_CONN_MAX_AGE", "0"),
+        # With persistent connections, one that died (a restarted server) is replaced before use.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):

@@ -56,6 +56,9 @@ DATABASES = {
         "USER": os.environ.get("HELPDESK_DB_USER", "postgres"),
         "HOST": os.environ.get("HELPDESK_DB_HOST", "127.0.0.1"),
         "PORT": os.environ.get("HELPDESK_DB_PORT", "5432"),
+        # Persistent connections, as Sigap's side of the benchmark runs with (its deployment guide's setting).
+        "CONN_MAX_AGE": 60,
+        "CONN_HEALTH_CHECKS": True,
     }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
