@@ -129,18 +129,19 @@ class TestQueues:
 
 class TestOverdue:
     def test_the_list_reads_the_same_few_queries_however_many_steps_are_overdue(self, desk, as_user, supervisor):
+        # One query per role with rows to show, until OVERDUE_SHOWN are shown: more rows, never more queries.
         small, large = counts_small_and_large(desk, as_user(supervisor), reverse("overdue"))
-        assert small == large <= OVERDUE_SUPERVISOR
+        assert large <= small <= OVERDUE_SUPERVISOR
 
     def test_whoever_enters_complaints_adds_only_the_menus_triage_count(self, desk, as_user, processor):
         small, large = counts_small_and_large(desk, as_user(processor), reverse("overdue"))
-        assert small == large <= OVERDUE_PROCESSOR
+        assert large <= small <= OVERDUE_PROCESSOR
 
     @pytest.mark.parametrize("agency", ["none", "DISHUB"])
     def test_an_agencys_list_reads_no_more(self, desk, as_user, supervisor, agencies, agency):
         params = {"agency": "none" if agency == "none" else agencies[agency].pk}
         small, large = counts_small_and_large(desk, as_user(supervisor), reverse("overdue"), params)
-        assert small == large <= OVERDUE_SUPERVISOR
+        assert large <= small <= OVERDUE_SUPERVISOR
 
     def test_it_shows_the_first_rows_by_role_then_longest_overdue_as_one_sorted_query_would(
         self, desk, as_user, supervisor, monkeypatch
