@@ -393,7 +393,10 @@ def part_two(args) -> None:
             return "POST", "/helpdesk/api/tickets/", {"json": body}
 
         ops = [
-            ("list", "Staff list's data", (processor, ("GET", "/aduan/", {}), (200,)),
+            ("list", "Staff list's data, page", (processor, ("GET", "/aduan/", {}), (200,)),
+             (agent, ("GET", f"/helpdesk/datatables_ticket_list/{query}", {"params": datatables}), (200,))),
+            # The same data as JSON, as django-helpdesk's list page fetches it: Sigap's API list.
+            ("list", "Staff list's data, JSON", (sigap_api, ("GET", "/api/v1/complaints", {"params": {"limit": 25}}), (200,)),
              (agent, ("GET", f"/helpdesk/datatables_ticket_list/{query}", {"params": datatables}), (200,))),
             ("page", "One ticket's staff page", (processor, lambda: ("GET", f"/aduan/{rnd.choice(pks)}/", {}), (200,)),
              (agent, lambda: ("GET", f"/helpdesk/tickets/{rnd.choice(tickets)[0]}/", {}), (200,))),

@@ -277,17 +277,8 @@ def quantile(histogram: Counter, q: float) -> float | None:
     return low + (high - low) * (rank - low_rank)
 
 
-@dataclass
-class AgencyFigures:
-    code: str
-    name: str
-    kind: str
-    answered: int = 0
-    late: int = 0  # answer time over the city's limit (2×24 jam)
-    outside_sop: int = 0  # at least one of steps 2–5 late
-    step4_on_time: int = 0
-    step4_done: int = 0
-    minutes: Counter = field(default_factory=Counter, repr=False)
+class AnswerTimes:
+    """Answer-time figures of anything that counts `answered`, `late` and a `minutes` histogram."""
 
     @property
     def median_hours(self) -> float | None:
@@ -303,6 +294,19 @@ class AgencyFigures:
     def within_pct(self) -> float | None:
         return pct(self.answered - self.late, self.answered)
 
+
+@dataclass
+class AgencyFigures(AnswerTimes):
+    code: str
+    name: str
+    kind: str
+    answered: int = 0
+    late: int = 0  # answer time over the city's limit (2×24 jam)
+    outside_sop: int = 0  # at least one of steps 2–5 late
+    step4_on_time: int = 0
+    step4_done: int = 0
+    minutes: Counter = field(default_factory=Counter, repr=False)
+
     @property
     def step4_pct(self) -> float | None:
         return pct(self.step4_on_time, self.step4_done)
@@ -313,7 +317,7 @@ def pct(part: int, whole: int) -> float | None:
 
 
 @dataclass
-class Summary:
+class Summary(AnswerTimes):
     period_start: datetime
     period_end: datetime
     agency: Agency | None
@@ -346,20 +350,6 @@ class Summary:
     @property
     def in_progress(self) -> int:
         return self.received - self.received_answered - self.received_closed
-
-    @property
-    def median_hours(self) -> float | None:
-        value = quantile(self.minutes, 0.5)
-        return None if value is None else value / 60
-
-    @property
-    def p90_hours(self) -> float | None:
-        value = quantile(self.minutes, 0.9)
-        return None if value is None else value / 60
-
-    @property
-    def within_pct(self) -> float | None:
-        return pct(self.answered - self.late, self.answered)
 
     @property
     def peak_hour(self) -> int | None:
