@@ -24,7 +24,7 @@ from django.conf import settings
 from django.contrib.postgres.lookups import SearchLookup
 from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.db import connection, transaction
-from django.db.models import Expression, Q, QuerySet
+from django.db.models import Expression, F, Lookup, Q, QuerySet
 from django.utils import timezone
 
 from sigap.lib import tracking
@@ -36,6 +36,7 @@ MAX_FORMS = 8  # spellings tried per word
 
 CAP = 500  # a search lists at most the newest this many matches (20 pages): narrow it with the filters
 WINDOWS = (2_000, 20_000, 200_000, None)  # the newest so many complaints searched first, then more
+ORDERED_WINDOW = 20_000  # up to this size a window is read newest first (see _newest)
 # Typos. Trigrams only shortlist known words: a swap of two letters shares few of them ("smapah" and
 # "sampah" are 0.27 alike, "mti" and "mati" 0.29, below pg_trgm's default 0.3, and "sma", "smapi"
 # rank above "sampah"), so the shortlist is ranked by edits (a swap counts as one), then by how
@@ -75,16 +76,35 @@ def complaints_matching(q: str, base: QuerySet, *, identity: bool) -> Q:
     if _looks_like_number_part(q):
         direct |= Q(tracking_number__icontains=q)
     if not words:
-        return Q(pk__in=_newest(base, direct))
+        return _one_of(_newest(base, direct))
     ids = _newest(base, direct | Q(SearchLookup(StoredSearch(), _tsquery(words))))
     if ids or len(q) < 4:
-        return Q(pk__in=ids)
+        return _one_of(ids)
     # Nothing by its words (nor by a name or number): perhaps a typo ("smapah") — the known words
     # spelled closest to it instead.
     forms = _corrected(words)
     if forms is None:
         return Q(pk__in=[])
-    return Q(pk__in=_newest(base, Q(SearchLookup(StoredSearch(), _tsquery_of(forms)))))
+    return _one_of(_newest(base, Q(SearchLookup(StoredSearch(), _tsquery_of(forms)))))
+
+
+class AnyOf(Lookup):
+    """`column = ANY(%s)` with the ids as one array parameter.
+
+    `pk__in` writes one placeholder per id, and psycopg's client-side binding (Django's default)
+    parses the query text around each: with CAP ids that cost more than running the query.
+    """
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s)", [*params, [int(pk) for pk in self.rhs]]
+
+
+def _one_of(ids: list[int]) -> Q:
+    return Q(AnyOf(F("pk"), ids)) if ids else Q(pk__in=[])  # no ids: Django runs no query at all
 
 
 class StoredSearch(Expression):
@@ -103,15 +123,21 @@ class StoredSearch(Expression):
 def _newest(base: QuerySet, match: Q, windows=WINDOWS) -> list[int]:
     """Up to CAP matching ids, newest first, looking at the newest complaints before the older ones.
 
-    Each look is a bitmap scan of the search indexes bounded by an id range (ids grow with time),
-    so a common word costs what its matches among the newest complaints cost, not all of them.
+    Each look is bounded by an id range (ids grow with time), so a common word costs what its
+    matches among the newest complaints cost, not all of them. In the small windows the newest CAP
+    are asked for: a common word ("sampah", in one complaint of fifteen) then reads the newest rows
+    backwards and stops at CAP matches, rather than gathering every match of the window from the
+    index (7 ms against 32 at a million complaints). The large windows are never read that way: a
+    rare word would make it a walk through most of the table.
     """
     top = base.model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     found: set[int] = set()
     for size in windows:
         floor = max(top - size, 0) if size else 0
         window = base.filter(pk__gt=floor) if floor else base
-        found = set(window.filter(match).order_by().values_list("pk", flat=True))
+        matches = window.filter(match).values_list("pk", flat=True)
+        matches = matches.order_by("-pk")[:CAP] if size and size <= ORDERED_WINDOW else matches.order_by()
+        found = set(matches)
         if len(found) >= CAP or not floor:
             break
     return sorted(found, reverse=True)[:CAP]

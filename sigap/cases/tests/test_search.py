@@ -397,3 +397,31 @@ def test_searching_reads_no_whole_table(clock, make_complaint):
             cursor.execute("EXPLAIN " + query["sql"])
             plan = "\n".join(row[0] for row in cursor.fetchall())
             assert "Seq Scan on cases_" not in plan, plan
+
+
+def test_a_common_word_lists_the_newest_matches_up_to_the_cap(clock, make_complaint, monkeypatch):
+    """The small windows ask for the newest CAP matches; more matches never push the newest out."""
+    if connection.vendor != "postgresql":
+        pytest.skip("windows are PostgreSQL's")
+    from sigap.cases import search
+
+    monkeypatch.setattr(search, "CAP", 3)
+    monkeypatch.setattr(search, "WINDOWS", (4, 20, None))
+    made = [make_complaint(text=f"Sampah menumpuk nomor {i}") for i in range(8)]
+    make_complaint(text="Lampu PJU mati")
+    matching = Complaint.objects.filter(complaints_matching("sampah", Complaint.objects.all(), identity=True))
+    assert sorted(matching.values_list("pk", flat=True)) == sorted(c.pk for c in made[-3:])
+
+
+def test_the_matching_ids_go_to_the_database_as_one_array_parameter(clock, make_complaint):
+    """One placeholder for all the ids: the client-side binding parses the query around every one."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL binding")
+    from django.test.utils import CaptureQueriesContext
+
+    made = [make_complaint(text=f"Sampah menumpuk nomor {i}") for i in range(30)]
+    with CaptureQueriesContext(connection) as ctx:
+        found = list(Complaint.objects.filter(complaints_matching("sampah", Complaint.objects.all(), identity=True)))
+    assert {c.pk for c in found} == {c.pk for c in made}
+    listing = ctx.captured_queries[-1]["sql"]
+    assert " = ANY(" in listing and " IN (" not in listing
