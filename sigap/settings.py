@@ -96,6 +96,9 @@ MIDDLEWARE = [
 ROOT_URLCONF = "sigap.urls"
 WSGI_APPLICATION = "sigap.wsgi.application"
 
+# Drop-down lists written in Python, the rest by Django's templates (sigap/lib/renderer.py).
+FORM_RENDERER = "sigap.lib.renderer.FormRenderer"
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
