@@ -10,3 +10,4 @@ class TriageConfig(AppConfig):
 
         # The keyword rules name categories and their usual agencies.
         memo.forget_on_change("triage.keyword_rules", Category, Agency)
+        memo.forget_on_change("triage.routing_targets", Category, Agency)

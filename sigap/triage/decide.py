@@ -144,6 +144,16 @@ def _read_keyword_rules() -> dict:
     return {"categories": categories, "agencies": shipped_rules().get("agencies", {})}
 
 
+def routing_targets() -> tuple[dict[str, Category], dict[str, Agency]]:
+    """The active categories by name and agencies by code, which suggestions name: read once a while, not per complaint."""
+    return memo.remembered("triage.routing_targets", _read_routing_targets)
+
+
+def _read_routing_targets() -> tuple[dict[str, Category], dict[str, Agency]]:
+    categories = {c.name: c for c in Category.objects.filter(active=True).select_related("usual_agency")}
+    return categories, {a.code: a for a in Agency.objects.filter(active=True)}
+
+
 def router() -> KeywordRouter | RoutingModel:
     """The trained routing model if there is one; until then, keyword rules from the database."""
     path = model_dir() / ROUTING_FILE
@@ -382,11 +392,7 @@ def route_complaint(complaint: Complaint, *, fill: bool = True, new: bool = Fals
         return stored
     active = router()
     result = active.route(complaint.text)
-    categories = {
-        c.name: c
-        for c in Category.objects.filter(active=True, name__in=[n for n, _s in result.categories]).select_related("usual_agency")
-    }
-    agencies = {a.code: a for a in Agency.objects.filter(active=True, code__in=[c for c, _s in result.agencies])}
+    categories, agencies = routing_targets()
     places = find_places(complaint.text)
     suggestion = RoutingSuggestion.objects.create(
         complaint=complaint,

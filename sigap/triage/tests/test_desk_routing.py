@@ -53,6 +53,19 @@ def test_the_keyword_rules_are_the_ones_administrators_edit(account):
     assert complaint.routing.categories[0]["name"] == "Perparkiran"
 
 
+def test_an_agency_renamed_or_a_category_retired_is_seen_by_the_next_suggestion(account):
+    opened(account)  # the categories and agencies are now remembered in this process
+    dishub = Agency.objects.get(code="DISHUB")
+    dishub.name = "Dinas Perhubungan Kota Surakarta (baru)"
+    dishub.save()
+    retired = Category.objects.get(name="Penerangan Jalan Umum")
+    retired.active = False
+    retired.save()
+    suggestion = opened(account, LAMP + " lagi", minutes=6).routing
+    assert "Penerangan Jalan Umum" not in [c["name"] for c in suggestion.categories]
+    assert any(a["name"] == dishub.name for a in suggestion.agencies)
+
+
 def test_what_a_person_already_chose_is_kept(make_complaint):
     kerten, roads = Kelurahan.objects.get(name="Kerten"), Category.objects.get(name="Jalan dan Drainase")
     complaint = make_complaint(text=LAMP, kelurahan=kerten, category=roads)
