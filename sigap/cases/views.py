@@ -21,7 +21,8 @@ from sigap.agencies.models import Agency
 from sigap.cases import actions, forms, replies, search
 from sigap.cases.actions import ActionError
 from sigap.cases.models import Answer, Complaint, Notification, Status, Step
-from sigap.cases.templatetags.sigap import event_details, is_late, platform_labels, status_labels, step_badge, wib
+from sigap.cases.templatetags.sigap import event_details, event_label, is_late, platform_labels, status_labels, step_badge, wib
+from sigap.lib.db import without_parallel_workers
 from sigap.lib.pages import Page, page_number
 from sigap.people.models import Role
 from sigap.sop.models import SopStep, SopVersion
@@ -275,17 +276,19 @@ def _action_table() -> dict:
 def _visible_complaint(request, pk: int) -> Complaint:
     """The complaint if this user may see it; 403 if it exists but is not theirs, else 404."""
     user = request.user
+    # Not joined: the SOP version (the current one is remembered per process) and the complaint it
+    # was merged into (read only for a merged one). Each join cost more to plan than to run.
     complaint = (
-        Complaint.objects.for_user(user)
-        .select_related("agency", "category", "kelurahan", "sop", "account", "merged_into")
-        .filter(pk=pk)
-        .first()
+        Complaint.objects.for_user(user).select_related("agency", "category", "kelurahan", "account").filter(pk=pk).first()
     )
     if complaint is None:
         # Only a refusal pays for the second look-up that tells "not yours" from "not there".
         if Complaint.objects.filter(pk=pk).exists():
             raise PermissionDenied
         raise Http404
+    current = SopVersion.current()
+    if complaint.sop_id == current.pk:
+        complaint.sop = current
     if user.agency_id is not None and user.agency_id == complaint.agency_id:
         user.agency = complaint.agency  # the page header shows it: no second read of the same row
     return complaint
@@ -347,15 +350,11 @@ def _complaint_page(request, complaint: Complaint, bound: tuple[str, object] | N
                 "open": bool(bound and bound[0] == name),
             }
         )
+    recaps = list(complaint.recaps.all())
     steps = list(complaint.steps.select_related("sop_step", "completed_by").order_by("round", "number"))
-    steps += list(
-        Step.objects.filter(recap__complaints=complaint)
-        .select_related("sop_step", "completed_by", "recap")
-        .order_by("recap__period_end", "number")
-    )
-    answers = list(
-        complaint.answers.select_related("created_by", "reviewed_by", "agency").order_by("-round", "-created_at")
-    )
+    steps += _recap_steps(recaps)
+    # Who reviewed an answer is not shown: not joined.
+    answers = list(complaint.answers.select_related("created_by", "agency").order_by("-round", "-created_at"))
     context = {
         "complaint": complaint,
         "cards": cards,
@@ -371,11 +370,26 @@ def _complaint_page(request, complaint: Complaint, bound: tuple[str, object] | N
         "replies": complaint.replies.all(),
         # Shown as links by number. merged_into too: the related manager sets it on each row.
         "duplicates": complaint.merged.only("pk", "tracking_number", "merged_into"),
-        "recaps": complaint.recaps.all(),
+        "recaps": recaps,
         # Anonymous complaints keep the complainant's identity from the agencies.
         "show_identity": not complaint.anonymous or user.has_role(Role.PROCESSOR, Role.REVIEWER, Role.SUPERVISOR),
     }
     return render(request, "cases/complaint.html", context, status=status)
+
+
+def _recap_steps(recaps: list) -> list[Step]:
+    """The steps 6 and 7 of the recaps that cover the complaint, by the recaps' end, then number.
+
+    Read by the recaps' ids, and not at all when none covers it (most complaints): joined through
+    the recaps' complaints instead, PostgreSQL may walk every step in parallel to find none.
+    """
+    if not recaps:
+        return []
+    by_pk = {recap.pk: recap for recap in recaps}
+    steps = list(Step.objects.filter(recap__in=list(by_pk)).select_related("sop_step", "completed_by"))
+    for step in steps:
+        step.recap = by_pk[step.recap_id]
+    return sorted(steps, key=lambda s: (s.recap.period_end, s.recap_id, s.number))
 
 
 def _current_answer(complaint: Complaint, answers: list[Answer]) -> Answer | None:
@@ -429,11 +443,12 @@ def complaint_attachment(request, pk: int, attachment_pk: int):
     return response
 
 
-def events_with_details(events, *, agency: Agency | None = None) -> list[tuple]:
-    """Each event with its "what changed" rows, agency codes shown by name.
+def events_with_details(events, *, agency: Agency | None = None) -> list[dict]:
+    """What _events.html shows of each event, its "what changed" rows with agency codes shown by name.
 
     The names are read in one query, and none when every code is that of `agency` (the
-    complaint's own, already loaded): most histories name only the agency it went to.
+    complaint's own, already loaded): most histories name only the agency it went to. The cells
+    are worked out here, as the queues' are (_step_rows): a long history made many filters.
     """
     events = list(events)
     codes = {e.data.get("agency") for e in events if isinstance(e.data, dict)}
@@ -441,7 +456,22 @@ def events_with_details(events, *, agency: Agency | None = None) -> list[tuple]:
     names = {agency.code: agency.abbreviation} if agency is not None else {}
     if codes - names.keys():
         names = dict(Agency.objects.filter(code__in=codes).values_list("code", "abbreviation"))
-    return [(e, event_details(e, names)) for e in events]
+    system = _("system")
+    return [
+        {
+            "kind": e.kind,
+            "label": event_label(e.kind),
+            "iso": timezone.localtime(e.at).isoformat(),  # as the date filter's "c" writes it
+            "at": wib(e.at),
+            "actor": str(e.actor) if e.actor else (e.actor_name or system),
+            # (label, value, is_link, the value shortened as shown)
+            "rows": [
+                (label, value, is_link, Truncator(value).chars(70 if is_link else 300))
+                for label, value, is_link in event_details(e, names)
+            ],
+        }
+        for e in events
+    ]
 
 
 # Lists ------------------------------------------------------------------------------------

@@ -11,7 +11,9 @@ regions); these patterns always run after it and catch the rest.
 
 import re
 from collections.abc import Iterable
+from functools import cache
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -47,7 +49,13 @@ _NOT_NAMES = {
 
 
 def _label(kind: str) -> str:
-    labels = {
+    return _labels(translation.get_language())[kind]
+
+
+@cache
+def _labels(language: str | None) -> dict[str, str]:
+    """The labels in `language`, made once: a page masks several texts, each with a dozen patterns."""
+    return {
         "name": _("[name]"),
         "account": _("[account]"),
         "email": _("[e-mail]"),
@@ -57,7 +65,6 @@ def _label(kind: str) -> str:
         "address": _("[address]"),
         "plate": _("[plate]"),
     }
-    return labels[kind]
 
 
 def _phone(match: re.Match) -> str:

@@ -77,7 +77,8 @@ def track_detail(request: HttpRequest, nomor: str) -> HttpResponse:
         return too_many(request, wait)
     complaint = None
     if canonical:
-        found = Complaint.objects.select_related("agency", "category", "merged_into")
+        # The complaint it was merged into is read only for a merged one: a join for every lookup cost more.
+        found = Complaint.objects.select_related("agency", "category")
         complaint = found.filter(tracking_number=canonical).first()
     if complaint is None:
         context = {"typed": nomor[:40], "suggestions": [] if canonical else _suggestions(nomor), "form": LookupForm()}
@@ -108,14 +109,23 @@ def _detail_context(complaint: Complaint, **forms) -> dict:
     if answer is not None and answer.round != complaint.round:
         answer = None  # reopened: the earlier answer stays in the timeline, not as the answer
     joined = complaint.merged_into
+    entries = timeline.entries(complaint, events, answers=answers)
     context.update(
         merged_into=joined.tracking_number if joined and not joined.confidential and joined.tracking_number else "",
         text=mask_complaint_text(complaint),
-        entries=timeline.entries(complaint, events, answers=answers),
-        answer=mask_complaint_text(complaint, answer.text) if answer else "",
+        entries=entries,
+        answer=_masked_answer(complaint, answer, events, entries) if answer else "",
         answer_agency=answer.agency if answer else None,
     )
     return context
+
+
+def _masked_answer(complaint: Complaint, answer: Answer, events: list, entries: list) -> str:
+    """The answer's text masked, as the timeline's entry of its approval already has it."""
+    for event, entry in zip(events, entries):
+        if event.kind == "approved" and (event.data or {}).get("answer") == answer.pk:
+            return entry.answer
+    return mask_complaint_text(complaint, answer.text)
 
 
 def _answers(complaint: Complaint, events: list) -> dict[int, Answer]:

@@ -70,6 +70,29 @@ class TestPage:
         text = as_user(processor).get(reverse("complaint", args=[c.pk])).text
         assert 'href="javascript:' not in text and "alert(1)" in text
 
+    def test_it_lists_the_steps_of_the_recaps_that_cover_it_after_its_own(
+        self, as_user, processor, complaint, walk_to, tuesday
+    ):
+        from sigap.recaps.actions import recap_create
+
+        walk_to(complaint, Status.POSTED)
+        tuesday.shift(timedelta(hours=3))
+        week = recap_create(by=processor, period_start=TUESDAY - timedelta(days=7), period_end=TUESDAY + timedelta(hours=2))
+        day = recap_create(by=processor, period_start=TUESDAY - timedelta(hours=1), period_end=TUESDAY + timedelta(hours=1))
+        response = as_user(processor).get(reverse("complaint", args=[complaint.pk]))
+        steps = [(s.recap, s.number) for s in response.context["steps"]]
+        assert steps == [(None, 2), (None, 3), (None, 4), (None, 5), (day, 6), (day, 7), (week, 6), (week, 7)]
+        assert response.context["recaps"] == [week, day]  # newest period end first, as before
+        assert response.text.count(f'href="{day.get_absolute_url()}"') == 3  # the recaps row and its two steps
+
+    def test_a_merged_complaint_links_to_the_one_it_joined(self, as_user, reviewer, complaint, make_complaint):
+        from sigap.cases import actions
+
+        other = make_complaint(text="Lampu PJU Slamet Riyadi masih mati.")
+        actions.complaint_merge(complaint=other, into=complaint, by=reviewer)
+        text = as_user(reviewer).get(reverse("complaint", args=[other.pk])).text
+        assert f'<a href="{complaint.get_absolute_url()}">{complaint}</a>' in text
+
     def test_it_answers_404_for_an_unknown_complaint(self, as_user, processor):
         assert as_user(processor).get(reverse("complaint", args=[999999])).status_code == 404
 
