@@ -136,7 +136,8 @@ def _newest(base: QuerySet, match: Q, windows=WINDOWS) -> list[int]:
         floor = max(top - size, 0) if size else 0
         window = base.filter(pk__gt=floor) if floor else base
         matches = window.filter(match).values_list("pk", flat=True)
-        matches = matches.order_by("-pk")[:CAP] if size and size <= ORDERED_WINDOW else matches.order_by()
+        # Newest first only where the window bounds the walk (not when it is the whole table).
+        matches = matches.order_by("-pk")[:CAP] if floor and size <= ORDERED_WINDOW else matches.order_by()
         found = set(matches)
         if len(found) >= CAP or not floor:
             break

@@ -569,11 +569,13 @@ def _overdue_cells(late) -> list[dict]:
     One grouped query for every total of the page: each count reads every overdue step and its
     complaint, and at a million complaints that reading, not the grouping, is what costs.
     """
-    return list(
+    cells = (
         late.values("role", "complaint__agency", "complaint__agency__abbreviation", "complaint__agency__name")
         .annotate(n=Count("pk"), complaints=Count("complaint"))
         .order_by()
     )
+    with without_parallel_workers():
+        return list(cells)
 
 
 def _per_role(cells: list[dict]) -> list[dict]:

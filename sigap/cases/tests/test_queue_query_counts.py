@@ -32,9 +32,11 @@ QUEUE_SUPERVISOR = 5
 QUEUE_PROCESSOR = 9
 QUEUE_PROCESSOR_STEP_6 = 10
 # Session, user, the totals per role and agency, the shown steps (a query per role that has
-# overdue steps: the SOP has three), the menu's counts.
-OVERDUE_SUPERVISOR = 4 + 3
-OVERDUE_PROCESSOR = 5 + 3
+# overdue steps: the SOP has three), the menu's counts; on PostgreSQL the totals are read with
+# parallel workers off (a savepoint, the SET and its release: sigap/lib/db.py).
+PARALLEL_OFF = 3 if connection.vendor == "postgresql" else 0
+OVERDUE_SUPERVISOR = 4 + 3 + PARALLEL_OFF
+OVERDUE_PROCESSOR = 5 + 3 + PARALLEL_OFF
 # Session, user, the page, the menu's counts, the agencies of the filter form.
 LIST_SUPERVISOR = 5
 LIST_PROCESSOR = 6
