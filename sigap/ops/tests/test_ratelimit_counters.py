@@ -178,3 +178,14 @@ def test_concurrent_hits_from_several_connections_are_all_counted():
     assert counts() == [threads * hits]
     # Each hit saw its own count: exactly those past the limit were refused.
     assert len(refused) == threads * hits - limit
+
+
+def test_the_counters_stay_out_of_the_write_ahead_log_on_postgresql(db):
+    """A counter lost in a crash only restarts a window; waiting for the log cost every request."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's table persistence")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relpersistence FROM pg_class WHERE relname = 'ops_ratecounter'")
+        assert cursor.fetchone() == ("u",)
