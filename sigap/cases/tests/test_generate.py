@@ -66,6 +66,23 @@ def test_statuses_steps_and_times_agree(clock, processor, reviewer):
     assert Complaint.objects.exclude(agency=None).values("agency").distinct().count() >= 5
 
 
+def test_every_complaint_is_routed_and_a_person_confirmed_or_corrected_each_forwarded_one(clock, processor, reviewer):
+    from sigap.triage.models import RoutingDecision, RoutingSuggestion
+
+    generate(complaints=300, days=30, seed=4)
+    assert RoutingSuggestion.objects.count() == 300
+    forwarded = Complaint.objects.filter(events__kind="forwarded")
+    decided = RoutingDecision.objects.values_list("complaint", flat=True)
+    assert forwarded.exists() and set(forwarded.values_list("pk", flat=True)) == set(decided)
+    for decision in RoutingDecision.objects.select_related("complaint__routing"):
+        suggestion, complaint = decision.complaint.routing, decision.complaint
+        assert (decision.category_id, decision.agency_id) == (complaint.category_id, complaint.agency_id)
+        assert (decision.suggested_category_id, decision.suggested_agency_id) == (suggestion.top_category_id, suggestion.top_agency_id)
+        assert decision.kind == ("confirmed" if (decision.category_id, decision.agency_id) == (suggestion.top_category_id, suggestion.top_agency_id) else "corrected")
+        assert complaint.events.filter(kind=f"routing_{decision.kind}").exists()
+    assert RoutingDecision.objects.filter(kind="confirmed").count() > RoutingDecision.objects.filter(kind="corrected").count()
+
+
 def test_numbers_are_unique_and_ids_continue_after_existing_rows(clock, processor, make_complaint):
     first = make_complaint()
     generate(complaints=300, days=10, seed=3)

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 
-from sigap.agencies.models import Category
+from sigap.agencies.models import Agency, Category
 from sigap.cases.models import Complaint, Message, Reply, Status, TriageState
 from sigap.triage import decide
 from sigap.triage.models import Decision, DuplicateLink, RoutingDecision
@@ -146,6 +146,9 @@ def test_confirm_and_correct_from_the_page_are_recorded(as_user, processor, acco
     assert complaint.category == roads and complaint.agency.code == "DPUPR"
     page = client.get(complaint.get_absolute_url()).content.decode()
     assert "operator" in page  # who confirmed and corrected, in the box's history
+    history = page.split('class="plain routing-history"')[1].split("</ul>")[0]
+    dishub, dpupr = Agency.objects.get(code="DISHUB"), Agency.objects.get(code="DPUPR")
+    assert f"Penerangan Jalan Umum / {dishub}</span> → Jalan dan Drainase / {dpupr}" in history
 
 
 def test_a_correction_with_nothing_chosen_or_a_bad_id_changes_nothing(as_user, processor, account):

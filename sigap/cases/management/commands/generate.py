@@ -38,6 +38,7 @@ from sigap.lib.workdays import JAKARTA
 from sigap.people.models import Role, User
 from sigap.platforms.models import Account
 from sigap.sop.models import SopVersion, work_calendar
+from sigap.triage.models import RoutingDecision, RoutingSuggestion
 
 # Where Solo's complaints come from (shares of the city's accounts' traffic, roughly).
 PLATFORMS = [("instagram", 34), ("x", 20), ("facebook", 16), ("whatsapp", 14), ("tiktok", 10), ("youtube", 6)]
@@ -139,6 +140,7 @@ class Draft:
     agency: Agency | None = None
     closed_at: datetime | None = None
     merged_into: int | None = None
+    suggested: tuple = (None, None)  # the routing suggestion's top category and agency ids
 
     @property
     def thread_key(self) -> str:
@@ -257,6 +259,7 @@ class Generator:
         # Topics without a ULAS category of their own (e.g. KTP-el) go to the civil registry.
         self.fallback_agency = Agency.objects.filter(code="DISPENDUKCAPIL").first() or Agency.objects.first()
         self.kelurahan = {(k.kecamatan, k.name): k.pk for k in Kelurahan.objects.all()}
+        self.kelurahan_names = {pk: name for (_, name), pk in self.kelurahan.items()}
         self.kelurahan_ids = list(self.kelurahan.values()) or [None]
         self.accounts = {a.platform: a.pk for a in Account.objects.filter(active=True)}
         self.users = self._users()
@@ -297,10 +300,18 @@ class Generator:
             ],
         )  # fmt: skip
         self.events = Table(Event, ["id", "complaint_id", "actor_id", "actor_name", "kind", "at", "data"])
+        # Every complaint is routed when it opens, and a person confirms or corrects it before forwarding.
+        self.suggestions = Table(
+            RoutingSuggestion, ["id", "complaint_id", "mode", "categories", "agencies", "places", "pii", "created_at"]
+        )
+        self.decisions = Table(
+            RoutingDecision,
+            ["id", "complaint_id", "kind", "suggested_category_id", "suggested_agency_id", "category_id", "agency_id", "by_id", "at"],
+        )  # fmt: skip
         self.ids = {t: (t.model.objects.aggregate(m=Max("pk"))["m"] or 0) for t in self.tables()}
 
     def tables(self) -> list[Table]:
-        return [self.complaints, self.messages, self.steps, self.answers, self.events]
+        return [self.complaints, self.messages, self.steps, self.answers, self.events, self.suggestions, self.decisions]
 
     def _users(self) -> dict:
         """The demo desk (`sigap demo`) if it is there, else whoever holds each role, else nobody."""
@@ -436,6 +447,7 @@ class Generator:
             c.agency = c.category.usual_agency  # the form asks for the category
         self._step(c.id, 2, c.posted, done=c.received, by=desk, outcome="received")
         self._event(c.id, "received", c.received, desk, platform=c.platform, via="channel" if c.channel else "form")
+        self._suggest(c)
 
         # Step 3: register and tell the complainant the number (1 working day, office hours).
         due3 = self._due(3, c.received)
@@ -483,6 +495,7 @@ class Generator:
         self._step(c.id, 4, registered, done=None if stuck else approved, by=reviewer, outcome="answer approved")
         if forwarded > now:
             return
+        self._decide(c, category, agency, registered + (forwarded - registered) / 2, processor)
         c.status, c.updated, c.category, c.agency = Status.FORWARDED, forwarded, category, agency
         changes = {"agency": ["", str(agency)], "category": ["", str(category)]}
         self._event(c.id, "forwarded", forwarded, reviewer, agency=agency.code, note="", changes=changes)
@@ -532,6 +545,32 @@ class Generator:
         if is_posted:
             c.status, c.updated = Status.POSTED, posted_back
             self._event(c.id, "posted", posted_back, processor, link=link)
+
+    def _suggest(self, c: "Draft") -> None:
+        """The router's top three: mostly right (the category the text is about), scores falling."""
+        rng = self.rng
+        names = rng.sample(self.category_names, 3)
+        if c.category is not None and rng.random() < 0.85:
+            names = [c.category.name, *(n for n in names if n != c.category.name)][:3]
+        scores = sorted((rng.uniform(0.05, 1) for _ in names), reverse=True)
+        scores = [round(score / sum(scores), 4) for score in scores]
+        categories = [{"id": self.categories[n].pk, "name": n, "score": v} for n, v in zip(names, scores)]
+        agencies, seen = [], set()
+        for n, v in zip(names, scores):
+            agency = self.categories[n].usual_agency or self.fallback_agency
+            if agency.pk not in seen:
+                seen.add(agency.pk)
+                agencies.append({"id": agency.pk, "code": agency.code, "name": agency.name, "score": v})
+        c.suggested = (categories[0]["id"], agencies[0]["id"])
+        place = self.kelurahan_names.get(c.kelurahan_id)
+        places = [{"kind": "kelurahan", "name": place, "kecamatan": None}] if place else []
+        self.suggestions.add(self._next(self.suggestions), c.id, "keywords", categories, agencies, places, [], c.received)
+
+    def _decide(self, c: "Draft", category, agency, at: datetime, by: tuple) -> None:
+        kind = "confirmed" if (category.pk, agency.pk) == c.suggested else "corrected"
+        self.decisions.add(self._next(self.decisions), c.id, kind, *c.suggested, category.pk, agency.pk, by[0], at)
+        changes = {} if kind == "confirmed" else {"category": ["", str(category)], "agency": ["", str(agency)]}
+        self._event(c.id, f"routing_{kind}", at, by, category=str(category), agency=agency.code, changes=changes)
 
     def _write(self, c: "Draft") -> None:
         rng = self.rng
