@@ -23,11 +23,12 @@ MONDAY = datetime(2026, 10, 5, 9, 0, tzinfo=WIB)  # the history is made over the
 TUESDAY = datetime(2026, 11, 3, 14, 0, tzinfo=WIB)  # the pages are read then
 
 # Session, user, complaint, its steps, the recaps that cover it and their steps, answers, events,
-# duplicates merged in, attachments, messages, replies; the menu's two counts; the routing box (3)
-# and the forward box (2, and its links' updates).
-STAFF_PAGE = 20
-# No recap covers it (no recap steps to read) and nothing was forwarded to another system (no updates).
-STAFF_PAGE_UNRECAPPED = STAFF_PAGE - 2
+# duplicates merged in, attachments, messages, replies; the menu's two counts; the routing box (the
+# suggestion, the decisions, whether there are possible duplicates, then those) and the forward box
+# (whether anything was forwarded or failed, then the links and their updates).
+STAFF_PAGE = 21
+# No recap covers it (no recap steps), no possible duplicate, nothing forwarded to another system.
+STAFF_PAGE_UNRECAPPED = STAFF_PAGE - 4
 # At step 4 the forward form and the routing box each list the active categories and agencies.
 STAFF_PAGE_WITH_ROUTING_FORMS = STAFF_PAGE_UNRECAPPED + 4
 # The complaint, its public events, its answers, the citizen's feedback.
