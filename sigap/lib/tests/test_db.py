@@ -10,10 +10,9 @@ def setting() -> str:
         return cursor.fetchone()[0]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="a PostgreSQL setting")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keep the migrations' data for later tests
 def test_queries_inside_plan_without_parallel_workers_and_the_setting_ends_with_them():
-    if connection.vendor != "postgresql":
-        pytest.skip("a PostgreSQL setting")
     before = setting()
     with without_parallel_workers():
         assert setting() == "0"
