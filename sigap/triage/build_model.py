@@ -7,7 +7,7 @@ What goes in, and why (licences in `data/ATTRIBUTION.md`):
   the labelled set allows shipping what a model needs, so the model ships but the tweets do not);
 - none of its `surabaya` rows: the Surabaya letters may not be redistributed, and a model's
   vocabulary would carry fragments of them;
-- `data/triage-seed.csv`: 64 short messages written for Sigap (Surakarta places and services),
+- `data/triage-seed.csv`: 112 short messages written for Sigap (Surakarta places and services),
   which teach the city-complaint register the tweets lack.
 The Surabaya rows are then a fair out-of-domain check: the model never saw them.
 """
