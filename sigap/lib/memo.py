@@ -2,10 +2,9 @@
 
 The active SOP version, the closure days, the routing keywords and the active categories and
 agencies change when an administrator edits them, a few times a year, yet intake reads them for
-every complaint it opens. Each is kept
-here for MEMO_SECONDS; a save or delete in this process forgets it at once (and again at commit,
-so a value read inside the editing transaction is not kept), other processes see it within
-MEMO_SECONDS. Tests forget everything between tests (conftest).
+every complaint it opens. Each is kept here for MEMO_SECONDS; a save or delete in this process
+forgets it at once (and again at commit, so a value read inside the editing transaction is not
+kept), other processes see it within MEMO_SECONDS. Tests forget everything between tests (conftest).
 """
 
 import threading

@@ -11,10 +11,10 @@ regions); these patterns always run after it and catch the rest.
 
 import re
 from collections.abc import Iterable
-from functools import cache
 
-from django.utils import translation
 from django.utils.translation import gettext as _
+
+from sigap.lib.i18n import per_language
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
@@ -49,12 +49,11 @@ _NOT_NAMES = {
 
 
 def _label(kind: str) -> str:
-    return _labels(translation.get_language())[kind]
+    return _labels()[kind]
 
 
-@cache
-def _labels(language: str | None) -> dict[str, str]:
-    """The labels in `language`, made once: a page masks several texts, each with a dozen patterns."""
+@per_language  # a page masks several texts, each with a dozen patterns
+def _labels() -> dict[str, str]:
     return {
         "name": _("[name]"),
         "account": _("[account]"),

@@ -1,7 +1,6 @@
 """Display helpers for the staff pages: WIB times, durations, event wording."""
 
 from datetime import datetime, timedelta
-from functools import cache, wraps
 
 from django import template
 from django.utils import timezone, translation
@@ -10,24 +9,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from sigap.cases.models import Status
+from sigap.lib.i18n import per_language
 from sigap.people.models import Role
 from sigap.platforms.models import PlatformName
 
 register = template.Library()
 
 
-def _per_language(build):
-    """`build()` made once per language: these tables are read for every row a page shows."""
-    made = cache(lambda language: build())
-
-    @wraps(build)
-    def labels() -> dict:
-        return made(translation.get_language())
-
-    return labels
-
-
-@_per_language
+@per_language
 def _months() -> dict[int, str]:
     return {number: str(name).title() for number, name in MONTHS_3.items()}  # as date format "M" writes them
 
@@ -50,7 +39,7 @@ def wib_date(value: datetime | None) -> str:
     return f"{local.day} {_months()[local.month]} {local.year:04d}"  # date_format(…, "j M Y")
 
 
-@_per_language
+@per_language
 def _step_words() -> dict[str, str]:
     return {
         "d": pgettext("duration: days", "d"),
@@ -61,6 +50,9 @@ def _step_words() -> dict[str, str]:
         "left": _("%(duration)s left"),
         "on_time": _("On time"),
         "was_late": _("Late"),
+        "system": _("system"),
+        "step": _("Step %(n)s"),
+        "round": _("round %(n)s"),
     }
 
 
@@ -99,16 +91,11 @@ def step_badge(step, now: datetime) -> tuple[str, str]:
     return ("badge-late" if is_late(step, now) else "badge-open"), time_left(step, now)
 
 
-@_per_language
-def _steps_words() -> dict[str, str]:
-    return {"system": _("system"), "step": _("Step %(n)s"), "round": _("round %(n)s")}
-
-
 @register.filter
 def step_rows(steps, now: datetime | None = None) -> list[dict]:
     """_steps.html's cells, worked out here once per step rather than by a dozen tags and filters each."""
     now = now or timezone.now()
-    words, roles = _steps_words(), _short_roles()
+    words, roles = _step_words(), _short_roles()
     rows = []
     for step in steps:
         sop_step = step.sop_step
@@ -138,13 +125,13 @@ def step_rows(steps, now: datetime | None = None) -> list[dict]:
     return rows
 
 
-@_per_language
+@per_language
 def status_labels() -> dict[str, str]:
     """A complaint's status as get_status_display() writes it."""
     return {value: str(label) for value, label in Status.choices}
 
 
-@_per_language
+@per_language
 def platform_labels() -> dict[str, str]:
     return {value: str(label) for value, label in PlatformName.choices}
 
@@ -154,7 +141,7 @@ def role_label(role: str) -> str:
     return _short_roles().get(role, role)
 
 
-@_per_language
+@per_language
 def _short_roles() -> dict:
     return {
         Role.PROCESSOR: _("Processor"),
@@ -165,7 +152,7 @@ def _short_roles() -> dict:
     }
 
 
-@_per_language
+@per_language
 def _event_kinds() -> dict:
     return {
         "received": _("Complaint received"),
@@ -222,7 +209,7 @@ def event_label(kind: str) -> str:
     return _event_kinds().get(kind, kind.replace("_", " "))
 
 
-@_per_language
+@per_language
 def _detail_labels() -> dict:
     return {
         "via": _("via"),

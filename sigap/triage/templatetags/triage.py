@@ -48,8 +48,8 @@ def _with_names(decisions: list[RoutingDecision]) -> list[RoutingDecision]:
     agencies = {a.pk: a for a in active_agencies.values()}
     wanted_categories = {pk for d in decisions for pk in (d.category_id, d.suggested_category_id) if pk}
     wanted_agencies = {pk for d in decisions for pk in (d.agency_id, d.suggested_agency_id) if pk}
-    categories |= Category.objects.in_bulk(wanted_categories - categories.keys()) if wanted_categories - categories.keys() else {}
-    agencies |= Agency.objects.in_bulk(wanted_agencies - agencies.keys()) if wanted_agencies - agencies.keys() else {}
+    categories |= Category.objects.in_bulk(wanted_categories - categories.keys())  # no query when none is missing
+    agencies |= Agency.objects.in_bulk(wanted_agencies - agencies.keys())
     for d in decisions:
         d.category, d.suggested_category = categories.get(d.category_id), categories.get(d.suggested_category_id)
         d.agency, d.suggested_agency = agencies.get(d.agency_id), agencies.get(d.suggested_agency_id)

@@ -553,7 +553,8 @@ class Generator:
         if c.category is not None and rng.random() < 0.85:
             names = [c.category.name, *(n for n in names if n != c.category.name)][:3]
         scores = sorted((rng.uniform(0.05, 1) for _ in names), reverse=True)
-        scores = [round(score / sum(scores), 4) for score in scores]
+        total = sum(scores)
+        scores = [round(score / total, 4) for score in scores]
         categories = [{"id": self.categories[n].pk, "name": n, "score": v} for n, v in zip(names, scores)]
         agencies, seen = [], set()
         for n, v in zip(names, scores):
